@@ -1,0 +1,82 @@
+import Shared
+
+/// One request of a batch as an engine receives it.
+public struct EngineRequest: Sendable, Hashable, Codable {
+    public var id: RequestID
+    /// Instruction and input, as the model should see them.
+    public var prompt: String
+    /// L(p) in tokens as counted by the coordinator.
+    public var inputTokens: Int
+    /// The engine stops a row after this many generated tokens.
+    public var maxNewTokens: Int
+    /// For the simulated engine: how many tokens the model would generate (the reference
+    /// output's length). Real engines ignore it; when absent the simulated engine derives a
+    /// deterministic length from the prompt.
+    public var simulatedOutputTokens: Int?
+
+    public init(id: RequestID, prompt: String, inputTokens: Int, maxNewTokens: Int, simulatedOutputTokens: Int? = nil) {
+        self.id = id
+        self.prompt = prompt
+        self.inputTokens = inputTokens
+        self.maxNewTokens = maxNewTokens
+        self.simulatedOutputTokens = simulatedOutputTokens
+    }
+}
+
+/// What an engine produced for one request.
+public struct EngineOutput: Sendable, Hashable, Codable {
+    public var id: RequestID
+    /// Generated text (the simulated engine returns a placeholder of the right length).
+    public var text: String
+    /// Tokens actually generated, up to and including EOS, or the cap.
+    public var generatedTokens: Int
+    /// Input tokens the engine counted (its own tokenizer), if it has one.
+    public var inputTokensSeen: Int?
+
+    public init(id: RequestID, text: String, generatedTokens: Int, inputTokensSeen: Int? = nil) {
+        self.id = id
+        self.text = text
+        self.generatedTokens = generatedTokens
+        self.inputTokensSeen = inputTokensSeen
+    }
+}
+
+/// How a batch run ended.
+public enum EngineOutcome: Sendable, Hashable {
+    /// Every row finished; outputs are in batch order.
+    case completed([EngineOutput])
+    /// The KV cache (or an allocation) did not fit at decoding step `step` (0 = prefill).
+    case outOfMemory(step: Int, requiredBytes: Int, availableBytes: Int)
+}
+
+/// The result of running one batch: its outcome and the GPU time it took (for an OOM, the
+/// time spent until the failure, which is spent all the same).
+public struct EngineRun: Sendable, Hashable {
+    public var outcome: EngineOutcome
+    /// Seconds of device time. For a simulated engine this is modelled time; the worker
+    /// service waits it out (scaled) in real time, the simulator advances its clock by it.
+    public var duration: Seconds
+
+    public init(outcome: EngineOutcome, duration: Seconds) {
+        self.outcome = outcome
+        self.duration = duration
+    }
+}
+
+/// Errors an engine raises that are not an OOM: the worker reports them as a fault, and the
+/// coordinator requeues the batch.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// An inference engine: runs one static batch to completion (or OOM). Implementations: the
+/// simulated GPU (default) and the real transformers engine behind a local socket.
+public protocol InferenceEngine: Sendable {
+    /// What the worker announces to the coordinator.
+    var capabilities: WorkerCapabilities { get }
+    /// True when `duration` is modelled rather than measured (the worker then waits it out).
+    var isSimulated: Bool { get }
+    /// Runs one batch: padded to its longest input, greedy decoding until every row ends.
+    func run(_ batch: [EngineRequest]) throws(EngineError) -> EngineRun
+}
