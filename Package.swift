@@ -14,7 +14,7 @@ let package = Package(
     targets: [
         // C libraries from Debian, wrapped as system-library targets.
         .systemLibrary(
-            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            name: "CZeroMQ", path: "Sources/CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(
             name: "CXGBoost", path: "Sources/CXGBoost",

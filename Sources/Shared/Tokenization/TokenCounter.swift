@@ -76,7 +76,7 @@ public struct HeuristicTokenCounter: TokenCounter {
 
     /// CJK unified ideographs, extensions, compatibility ideographs, kana, hangul and
     /// full-width forms.
-    static func isCJK(_ value: UInt32) -> Bool {
+    public static func isCJK(_ value: UInt32) -> Bool {
         (0x4E00...0x9FFF).contains(value) || (0x3400...0x4DBF).contains(value)
             || (0x20000...0x2A6DF).contains(value) || (0xF900...0xFAFF).contains(value)
             || (0x3040...0x30FF).contains(value) || (0xAC00...0xD7AF).contains(value)

@@ -71,6 +71,7 @@ public enum TraceReader {
         let yy = y + 4800 - a
         let mm = m + 12 * a - 3
         let julianDay = d + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - yy / 100 + yy / 400 - 32045
-        return Double(julianDay) * 86400 + hours * 3600 + minutes * 60 + seconds
+        // Days since 2000-01-01 keep the magnitude small enough for sub-microsecond precision.
+        return Double(julianDay - 2_451_545) * 86400 + hours * 3600 + minutes * 60 + seconds
     }
 }

@@ -1,0 +1,45 @@
+import Shared
+
+/// One labelled example for the length predictor: what the predictor sees, and the true
+/// generation length.
+public struct LengthExample: Sendable, Hashable {
+    public var application: String
+    public var instruction: String
+    public var input: String
+    public var inputTokens: Int
+    public var generatedTokens: Int
+
+    public init(application: String, instruction: String, input: String, inputTokens: Int, generatedTokens: Int) {
+        self.application = application
+        self.instruction = instruction
+        self.input = input
+        self.inputTokens = inputTokens
+        self.generatedTokens = generatedTokens
+    }
+
+    /// An example from a task-file record: the instruction is the application's, L(p) counts
+    /// instruction and input, and G(p) is the reference's token count.
+    public init(record: TaskRecord, counter: some TokenCounter) {
+        let application = Application.forTask(record.task)
+        self.init(
+            application: record.task, instruction: application.instruction, input: record.input,
+            inputTokens: counter.count(application.instruction) + counter.count(record.input),
+            generatedTokens: max(1, counter.count(record.reference)))
+    }
+}
+
+extension ForestLengthPredictor {
+    /// Trains the paper's predictor on labelled examples.
+    /// - Complexity: featurization O(total text) plus the forest's training cost.
+    public static func train(
+        examples: [LengthExample], extractor: LengthFeatureExtractor = LengthFeatureExtractor(),
+        forest configuration: RandomForestConfiguration = .init(), upperQuantile: Double = 0.9
+    ) -> ForestLengthPredictor {
+        var extractor = extractor
+        extractor.warm(instructions: Set(examples.map(\.instruction)))
+        let rows = examples.map { extractor.features(instruction: $0.instruction, input: $0.input, inputTokens: $0.inputTokens) }
+        let targets = examples.map { Double($0.generatedTokens) }
+        let forest = RandomForestTrainer(configuration: configuration).train(rows: rows, targets: targets)
+        return ForestLengthPredictor(extractor: extractor, regressor: forest, upperQuantile: upperQuantile)
+    }
+}

@@ -1,0 +1,285 @@
+import Shared
+
+/// The scheduling core: a pure state machine that the real-time coordinator and the
+/// discrete-event simulator both drive. Events come in with the time passed in; actions come
+/// out. It never reads a clock, touches a socket or starts a thread.
+///
+/// Requests are predicted on submission and assembled into queued batches by the policy
+/// (min-WMA insertion under the memory check and Φ, or FCFS at a fixed size). An idle worker
+/// gets the best queued batch that fits its memory (highest response ratio or FCFS). A batch
+/// that runs out of memory is split in two; a single request that still does not fit fails.
+public struct Scheduler: Sendable {
+    public private(set) var configuration: SchedulerConfiguration
+    public private(set) var predictor: any LengthPredicting
+    public private(set) var estimator: any BatchTimeEstimating
+
+    /// Queued batches in creation order.
+    public private(set) var queue: [QueuedBatch] = []
+    /// Batches on workers.
+    public private(set) var running: [BatchID: DispatchedBatch] = [:]
+    /// Where every unfinished request is: its batch, queued or running.
+    private var location: [RequestID: BatchID] = [:]
+    private var nextBatchNumber: UInt64 = 1
+
+    public init(configuration: SchedulerConfiguration, predictor: any LengthPredicting, estimator: any BatchTimeEstimating) {
+        self.configuration = configuration
+        self.predictor = predictor
+        self.estimator = estimator
+    }
+
+    // MARK: - Inspection
+
+    /// Requests waiting in the queue.
+    public var queuedRequestCount: Int { location.count - running.values.reduce(0) { $0 + $1.members.count } }
+    /// Requests queued or running.
+    public var unfinishedRequestCount: Int { location.count }
+    /// Whether a request is queued or running.
+    public func contains(_ id: RequestID) -> Bool { location[id] != nil }
+
+    // MARK: - Events
+
+    /// A client submitted a request.
+    /// - Complexity: O(queued batches) for WMA insertion, plus one prediction and estimate.
+    public mutating func submit(_ request: Request, now: Seconds) -> [SchedulerAction] {
+        if location[request.id] != nil {
+            return [.rejected(request.id, MagnusError(.duplicateID, "request \(request.id) is already queued or running"))]
+        }
+        guard request.inputTokens >= 0, request.maxNewTokens >= 1 else {
+            return [.rejected(request.id, MagnusError(.invalidRequest, "input_tokens must be >= 0 and max_new_tokens >= 1"))]
+        }
+        guard request.inputTokens + 1 <= configuration.kvTokenCapacity else {
+            return [
+                .rejected(
+                    request.id,
+                    MagnusError(
+                        .inputTooLong,
+                        "\(request.inputTokens) input tokens do not fit the KV cache (\(configuration.kvTokenCapacity) token slots)"
+                    ))
+            ]
+        }
+        let prediction = configuration.policy.usesPredictions
+            ? predictor.predict(request) : LengthPrediction(expected: request.maxNewTokens, upper: request.maxNewTokens)
+        insert(QueuedRequest(request: request, prediction: prediction))
+        return [.accepted(request.id, prediction)]
+    }
+
+    /// An idle worker asks for work: the best queued batch that fits its memory, or nil.
+    /// - Complexity: O(queued batches).
+    public mutating func nextBatch(for worker: WorkerID, capabilities: WorkerCapabilities, now: Seconds) -> DispatchedBatch? {
+        var bestIndex: Int?
+        var bestKey = -Double.infinity
+        for (index, batch) in queue.enumerated() where fits(batch, on: capabilities) {
+            let key: Double
+            switch configuration.policy.order {
+            case .highestResponseRatio: key = batch.responseRatio(at: now)
+            case .firstComeFirstServed: key = -batch.oldestArrival
+            }
+            if key > bestKey {
+                bestKey = key
+                bestIndex = index
+            }
+        }
+        guard let bestIndex else { return nil }
+        var batch = queue.remove(at: bestIndex)
+        batch.attempts += 1
+        let dispatched = DispatchedBatch(
+            id: batch.id, worker: worker, members: batch.members,
+            features: BatchFeatures(
+                batchSize: batch.shape.count, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration),
+            estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts)
+        running[batch.id] = dispatched
+        return dispatched
+    }
+
+    /// A worker finished a batch.
+    /// - Complexity: O(β).
+    public mutating func complete(_ report: BatchReport, now: Seconds) -> [SchedulerAction] {
+        guard let batch = running.removeValue(forKey: report.batchID) else { return [] }
+        var outputs: [RequestID: RequestOutput] = [:]
+        for output in report.outputs { outputs[output.id] = output }
+        var actions: [SchedulerAction] = []
+        var missing: [QueuedRequest] = []
+        var lengths: [(input: Int, generation: Int)] = []
+        for member in batch.members {
+            guard let output = outputs[member.request.id] else {
+                missing.append(member)
+                continue
+            }
+            location[member.request.id] = nil
+            lengths.append((member.request.inputTokens, output.generatedTokens))
+            actions.append(
+                .completed(
+                    CompletedRequest(
+                        request: member.request, output: output, prediction: member.prediction, batchID: batch.id,
+                        worker: report.worker, dispatchedAt: batch.dispatchedAt, finishedAt: now)))
+        }
+        actions.append(
+            .observedBatch(
+                BatchObservation(
+                    batchID: batch.id, worker: report.worker, predicted: batch.features,
+                    actualMaxGeneration: lengths.map(\.generation).max() ?? 0, estimatedTime: batch.estimatedTime,
+                    actualTime: report.duration, wastedMemoryAccess: WastedMemoryAccess.of(lengths))))
+        if !missing.isEmpty {
+            // A report without some outputs: those requests run again rather than vanish.
+            actions += requeue(missing, parent: batch.id, attempts: batch.attempts, now: now)
+        }
+        return actions
+    }
+
+    /// A dispatched batch came back without results.
+    /// - Complexity: O(β + queued batches).
+    public mutating func failed(_ batchID: BatchID, reason: BatchFailure, now: Seconds) -> [SchedulerAction] {
+        guard let batch = running.removeValue(forKey: batchID) else { return [] }
+        switch reason {
+        case .outOfMemory:
+            return split(batch.members, parent: batch.id, now: now) {
+                MagnusError(.outOfMemory, "the request ran out of GPU memory alone in its batch")
+            }
+        case .workerLost, .engineFault:
+            return requeue(batch.members, parent: batch.id, attempts: batch.attempts, now: now)
+        }
+    }
+
+    /// Removes a queued request (client cancellation). Running requests cannot be cancelled.
+    /// - Returns: whether the request was queued and is now gone.
+    public mutating func cancel(_ id: RequestID) -> Bool {
+        guard let batchID = location[id], running[batchID] == nil,
+            let index = queue.firstIndex(where: { $0.id == batchID })
+        else { return false }
+        queue[index].remove(id)
+        location[id] = nil
+        if queue[index].members.isEmpty {
+            queue.remove(at: index)
+        } else {
+            queue[index].estimatedTime = estimate(queue[index])
+        }
+        return true
+    }
+
+    /// Swaps in a retrained predictor; requests already queued keep their predictions.
+    public mutating func replacePredictor(_ predictor: any LengthPredicting) {
+        self.predictor = predictor
+    }
+
+    /// Swaps in a retrained estimator and refreshes every queued batch's T_p.
+    /// - Complexity: O(queued batches × estimate).
+    public mutating func replaceEstimator(_ estimator: any BatchTimeEstimating) {
+        self.estimator = estimator
+        for index in queue.indices { queue[index].estimatedTime = estimate(queue[index]) }
+    }
+
+    // MARK: - Assembly
+
+    private mutating func insert(_ member: QueuedRequest) {
+        let target: Int?
+        switch configuration.policy.assembly {
+        case .fixedSize(let size):
+            if let last = queue.indices.last, !queue[last].isSealed, queue[last].members.count < size {
+                target = last
+            } else {
+                target = nil
+            }
+        case .wastedMemoryAccess(let maxSize):
+            target = minimumWMABatch(for: member, maxSize: maxSize)
+        }
+        let index: Int
+        if let target {
+            index = target
+        } else {
+            queue.append(QueuedBatch(id: makeBatchID()))
+            index = queue.count - 1
+        }
+        queue[index].append(member)
+        queue[index].estimatedTime = estimate(queue[index])
+        location[member.request.id] = queue[index].id
+    }
+
+    /// The queued batch where `member` adds the least WMA without exceeding memory, if that
+    /// WMA is below Φ.
+    /// - Complexity: O(queued batches): each candidate costs O(1) thanks to `BatchShape`.
+    private func minimumWMABatch(for member: QueuedRequest, maxSize: Int?) -> Int? {
+        let input = member.request.inputTokens
+        let generation = member.prediction.expected
+        let upper = member.prediction.upper
+        let capacity = configuration.kvTokenCapacity
+        let useUpper = configuration.memoryCheckUsesUpperBound
+        var best: Int?
+        var bestWMA = Double.infinity
+        for (index, batch) in queue.enumerated() where !batch.isSealed {
+            if let maxSize, batch.shape.count >= maxSize { continue }
+            let tokens = batch.shape.kvTokens(adding: input, generation: generation, upperGeneration: upper, upper: useUpper)
+            if tokens > capacity { continue }
+            let wma = batch.shape.wastedMemoryAccess(adding: input, generation: generation)
+            if wma < bestWMA {
+                bestWMA = wma
+                best = index
+            }
+        }
+        return bestWMA < configuration.wmaThreshold ? best : nil
+    }
+
+    private func fits(_ batch: QueuedBatch, on worker: WorkerCapabilities) -> Bool {
+        if worker.maxBatchSize > 0 && batch.shape.count > worker.maxBatchSize { return false }
+        guard configuration.policy.usesPredictions else { return true }
+        let tokens = batch.shape.kvTokens(upper: configuration.memoryCheckUsesUpperBound)
+        // A batch that fits no worker would starve: a single request always goes out.
+        return batch.shape.count == 1 || tokens <= worker.kvTokenCapacity
+    }
+
+    private func estimate(_ batch: QueuedBatch) -> Seconds {
+        estimator.estimate(
+            BatchFeatures(batchSize: batch.shape.count, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration))
+    }
+
+    private mutating func makeBatchID() -> BatchID {
+        defer { nextBatchNumber += 1 }
+        return BatchID(nextBatchNumber)
+    }
+
+    // MARK: - Recovery
+
+    /// Splits members into two sealed halves (by predicted length, so each half is
+    /// homogeneous); a single member fails with `error()`.
+    private mutating func split(
+        _ members: [QueuedRequest], parent: BatchID, now: Seconds, error: () -> MagnusError
+    ) -> [SchedulerAction] {
+        if members.count == 1 {
+            let member = members[0]
+            location[member.request.id] = nil
+            return [.failed(member.request, error())]
+        }
+        let ordered = members.sorted {
+            ($0.prediction.expected, $0.request.inputTokens, $0.request.id) < ($1.prediction.expected, $1.request.inputTokens, $1.request.id)
+        }
+        let half = ordered.count / 2
+        let first = enqueueSealed(Array(ordered[..<half]), parent: parent, attempts: 0)
+        let second = enqueueSealed(Array(ordered[half...]), parent: parent, attempts: 0)
+        return [.split(parent, into: [first, second])]
+    }
+
+    /// Puts members back as one sealed batch; past `maxAttempts` it splits instead, and a
+    /// single request fails, so a poisonous request cannot loop forever.
+    private mutating func requeue(_ members: [QueuedRequest], parent: BatchID, attempts: Int, now: Seconds) -> [SchedulerAction] {
+        if attempts >= configuration.maxAttempts {
+            return split(members, parent: parent, now: now) {
+                MagnusError(.engineFault, "the request's batch failed \(attempts) times")
+            }
+        }
+        let id = enqueueSealed(members, parent: parent, attempts: attempts)
+        return [.requeued(id, attempts: attempts)]
+    }
+
+    private mutating func enqueueSealed(_ members: [QueuedRequest], parent: BatchID, attempts: Int) -> BatchID {
+        var batch = QueuedBatch(id: makeBatchID())
+        for member in members {
+            batch.append(member)
+            location[member.request.id] = batch.id
+        }
+        batch.isSealed = true
+        batch.parent = parent
+        batch.attempts = attempts
+        batch.estimatedTime = estimate(batch)
+        queue.append(batch)
+        return batch.id
+    }
+}

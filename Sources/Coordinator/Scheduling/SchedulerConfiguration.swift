@@ -1,0 +1,26 @@
+import Shared
+
+/// Parameters of the scheduler.
+public struct SchedulerConfiguration: Sendable, Hashable, Codable {
+    public var policy: BatchingPolicy
+    /// Φ: a request joins its min-WMA batch only when that WMA is below this (token reads).
+    public var wmaThreshold: Double
+    /// Θ / Δ of the memory the assembler plans batches for, in KV token slots.
+    public var kvTokenCapacity: Int
+    /// Check memory with the predicted upper bound instead of the point prediction.
+    public var memoryCheckUsesUpperBound: Bool
+    /// Dispatches that may come back without a result (worker lost, engine fault) before
+    /// the batch is split, and, for a single request, failed.
+    public var maxAttempts: Int
+
+    public init(
+        policy: BatchingPolicy = .magnus, wmaThreshold: Double = 400_000, kvTokenCapacity: Int,
+        memoryCheckUsesUpperBound: Bool = false, maxAttempts: Int = 3
+    ) {
+        self.policy = policy
+        self.wmaThreshold = wmaThreshold
+        self.kvTokenCapacity = kvTokenCapacity
+        self.memoryCheckUsesUpperBound = memoryCheckUsesUpperBound
+        self.maxAttempts = maxAttempts
+    }
+}
