@@ -1,1 +1,28 @@
-print("magnus")
+import Shared
+
+/// `magnus`: the operator's and developer's command line.
+let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
+    ("bench-predictor", "Measure generation-length prediction accuracy, latency and training time on real task data.", BenchPredictorCommand.run),
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
+    Console.out("magnus: batch LLM serving by generation-length prediction\n\nCommands:")
+    for command in commands { Console.out("  \(command.name.padding(18))\(command.summary)") }
+    Console.out("\nRun `magnus COMMAND --help` for a command's options.")
+    Console.exit(arguments.isEmpty ? 2 : 0)
+}
+guard let command = commands.first(where: { $0.name == name }) else {
+    Console.fail("magnus: unknown command '\(name)'; run `magnus --help`")
+}
+do {
+    try command.run(Array(arguments.dropFirst()))
+} catch let error as UsageError {
+    Console.fail(error.description)
+} catch {
+    Console.fail("magnus \(name): \(error)", code: 1)
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+}

@@ -25,13 +25,16 @@ public struct LengthFeatureExtractor: Sendable {
 
     /// Number of features `features(...)` returns.
     public var featureCount: Int {
-        let base = userCompressor.groups + applicationCompressor.groups + 1
-        return featureSet == .extended ? base + 6 : base
+        switch featureSet {
+        case .paper: userCompressor.groups + applicationCompressor.groups + 1
+        case .extended: userCompressor.groups + applicationCompressor.groups + 7
+        case .lengthAndApplication: applicationCompressor.groups + 1
+        }
     }
 
     /// Names of the features, for reports.
     public var featureNames: [String] {
-        var names = (0..<userCompressor.groups).map { "user\($0)" }
+        var names = featureSet == .lengthAndApplication ? [] : (0..<userCompressor.groups).map { "user\($0)" }
         names += (0..<applicationCompressor.groups).map { "app\($0)" }
         names.append("input_tokens")
         if featureSet == .extended {
@@ -51,7 +54,7 @@ public struct LengthFeatureExtractor: Sendable {
     /// - Complexity: O(length of the input), plus O(length of the instruction) the first
     ///   time an instruction is seen without `warm`.
     public func features(instruction: String, input: String, inputTokens: Int) -> [Double] {
-        var result = userCompressor.compress(embedder.embed(input))
+        var result = featureSet == .lengthAndApplication ? [] : userCompressor.compress(embedder.embed(input))
         result += instructionCache[instruction] ?? applicationCompressor.compress(embedder.embed(instruction))
         result.append(Double(inputTokens))
         if featureSet == .extended { result += Self.textStatistics(input, tokenCounter: tokenCounter) }

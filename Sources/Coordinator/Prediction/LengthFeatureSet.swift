@@ -6,4 +6,7 @@ public enum LengthFeatureSet: String, Sendable, Hashable, Codable, CaseIterable 
     /// The paper's plus cheap text statistics of the user input: characters, words, lines,
     /// share of CJK characters, share of punctuation and symbols, and its own token count.
     case extended
+    /// Ablation: only the 4 compressed instruction dimensions and the input length (no
+    /// user-input semantics).
+    case lengthAndApplication
 }

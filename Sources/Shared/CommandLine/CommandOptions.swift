@@ -1,0 +1,131 @@
+/// One option a command accepts, with the help text shown beside it.
+public struct OptionSpec: Sendable {
+    public var name: String
+    public var help: String
+    /// Placeholder for a value (`N`, `PATH`); nil for a flag.
+    public var value: String?
+    public var defaultValue: String?
+
+    public static func flag(_ name: String, _ help: String) -> OptionSpec {
+        OptionSpec(name: name, help: help, value: nil, defaultValue: nil)
+    }
+
+    public static func value(_ name: String, _ placeholder: String, _ help: String, default defaultValue: String? = nil) -> OptionSpec {
+        OptionSpec(name: name, help: help, value: placeholder, defaultValue: defaultValue)
+    }
+}
+
+/// A command-line usage error: the message says what to fix.
+public struct UsageError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Parsed `--name value` and `--flag` options, validated against a list of specs; a small
+/// stand-in for swift-argument-parser, which cannot be fetched here.
+public struct CommandOptions: Sendable {
+    public let command: String
+    public let summary: String
+    public let specs: [OptionSpec]
+    private var values: [String: String] = [:]
+    private var flags: Set<String> = []
+    /// Arguments that are not options, in order.
+    public private(set) var positional: [String] = []
+    /// Whether `--help` was given.
+    public private(set) var wantsHelp = false
+
+    public init(command: String, summary: String, specs: [OptionSpec], arguments: [String]) throws(UsageError) {
+        self.command = command
+        self.summary = summary
+        self.specs = specs
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--help" || argument == "-h" {
+                wantsHelp = true
+                continue
+            }
+            guard argument.hasPrefix("--") else {
+                positional.append(argument)
+                continue
+            }
+            var name = String(argument.dropFirst(2))
+            var inlineValue: String?
+            if let equals = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            guard let spec = specs.first(where: { $0.name == name }) else {
+                throw UsageError("\(command): unknown option --\(name) (see \(command) --help)")
+            }
+            if spec.value == nil {
+                guard inlineValue == nil else { throw UsageError("\(command): --\(name) takes no value") }
+                flags.insert(name)
+            } else {
+                if let inlineValue {
+                    values[name] = inlineValue
+                } else {
+                    guard index < arguments.count else { throw UsageError("\(command): --\(name) needs a value \(spec.value!)") }
+                    values[name] = arguments[index]
+                    index += 1
+                }
+            }
+        }
+    }
+
+    /// The help text: summary, then every option with its placeholder, default and help.
+    public var help: String {
+        var lines = ["\(command): \(summary)", "", "Options:"]
+        for spec in specs {
+            var left = "  --\(spec.name)"
+            if let value = spec.value { left += " \(value)" }
+            let padded = left.count < 30 ? left + String(repeating: " ", count: 30 - left.count) : left + " "
+            var right = spec.help
+            if let defaultValue = spec.defaultValue { right += " (default: \(defaultValue))" }
+            lines.append(padded + right)
+        }
+        lines.append("  --help                      Show this help.")
+        return lines.joined(separator: "\n")
+    }
+
+    public func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    public func string(_ name: String) -> String? {
+        values[name] ?? specs.first { $0.name == name }?.defaultValue
+    }
+
+    public func int(_ name: String) throws(UsageError) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text.replacingUnderscores()) else { throw UsageError("\(command): --\(name) must be a whole number, got '\(text)'") }
+        return value
+    }
+
+    public func double(_ name: String) throws(UsageError) -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text.replacingUnderscores()) else { throw UsageError("\(command): --\(name) must be a number, got '\(text)'") }
+        return value
+    }
+
+    /// Comma-separated values.
+    public func list(_ name: String) -> [String]? {
+        string(name).map { $0.split(separator: ",").map { String($0) }.filter { !$0.isEmpty } }
+    }
+
+    /// A value that must lie in a range, with a clear message otherwise.
+    public func int(_ name: String, in range: ClosedRange<Int>) throws(UsageError) -> Int? {
+        guard let value = try int(name) else { return nil }
+        guard range.contains(value) else { throw UsageError("\(command): --\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)") }
+        return value
+    }
+
+    public func double(_ name: String, in range: ClosedRange<Double>) throws(UsageError) -> Double? {
+        guard let value = try double(name) else { return nil }
+        guard range.contains(value) else { throw UsageError("\(command): --\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)") }
+        return value
+    }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String { filter { $0 != "_" } }
+}

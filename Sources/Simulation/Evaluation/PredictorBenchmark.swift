@@ -1,0 +1,215 @@
+import Coordinator
+import Shared
+
+/// A way to train a length regressor, so the benchmark can compare the Swift forest with
+/// other implementations (XGBoost) side by side.
+public struct RegressorCandidate: Sendable {
+    public var name: String
+    public var featureSet: LengthFeatureSet
+    public var train: @Sendable (_ rows: [[Double]], _ targets: [Double]) throws -> any LengthRegressor
+
+    public init(
+        name: String, featureSet: LengthFeatureSet,
+        train: @escaping @Sendable (_ rows: [[Double]], _ targets: [Double]) throws -> any LengthRegressor
+    ) {
+        self.name = name
+        self.featureSet = featureSet
+        self.train = train
+    }
+
+    /// The project's Swift random forest on a feature set.
+    public static func swiftForest(
+        _ featureSet: LengthFeatureSet, configuration: RandomForestConfiguration = .init()
+    ) -> RegressorCandidate {
+        RegressorCandidate(name: "forest (\(featureSet.rawValue))", featureSet: featureSet) { rows, targets in
+            RandomForestTrainer(configuration: configuration).train(rows: rows, targets: targets)
+        }
+    }
+}
+
+/// Measures generation-length prediction on real task data: accuracy per task and overall
+/// for every candidate and two baselines (per-task mean, per-task length-only linear
+/// regression), prediction latency, and training time.
+public struct PredictorBenchmark: Sendable {
+    public var dataDirectory: String
+    public var tasks: [String]
+    public var perTask: Int?
+    public var trainFraction: Double
+    public var seed: UInt64
+    public var candidates: [RegressorCandidate]
+    public var counter: HeuristicTokenCounter
+    /// Rows for the training-time measurement.
+    public var trainingTimeRows: Int
+
+    public init(
+        dataDirectory: String, tasks: [String] = Application.paperTasks, perTask: Int? = 10_000,
+        trainFraction: Double = 0.75, seed: UInt64 = 1,
+        candidates: [RegressorCandidate] = LengthFeatureSet.allCases.map { RegressorCandidate.swiftForest($0) },
+        counter: HeuristicTokenCounter = HeuristicTokenCounter(), trainingTimeRows: Int = 20_000
+    ) {
+        self.dataDirectory = dataDirectory
+        self.tasks = tasks
+        self.perTask = perTask
+        self.trainFraction = trainFraction
+        self.seed = seed
+        self.candidates = candidates
+        self.counter = counter
+        self.trainingTimeRows = trainingTimeRows
+    }
+
+    /// One method's accuracy per task and overall.
+    public struct MethodResult: Sendable {
+        public var name: String
+        public var perTask: [String: RegressionMetrics]
+        public var overall: RegressionMetrics
+        public var trainingSeconds: Double
+    }
+
+    /// Everything the benchmark measured.
+    public struct Report: Sendable {
+        public var tasks: [String]
+        public var trainRows: Int
+        public var testRows: Int
+        public var methods: [MethodResult]
+        /// Per-request featurize + predict latency of the first candidate, in microseconds.
+        public var predictLatencyP50: Double
+        public var predictLatencyP99: Double
+        public var trainingTimeRows: Int
+        /// Seconds to train each candidate on `trainingTimeRows` rows.
+        public var trainingTimes: [(String, Double)]
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Report {
+        let dataset = try TaskDataset.load(
+            directory: dataDirectory, tasks: tasks, perTask: perTask, trainFraction: trainFraction, seed: seed)
+        let train = dataset.allTraining.map { LengthExample(record: $0, counter: counter) }
+        let test = dataset.allWorkload.map { LengthExample(record: $0, counter: counter) }
+        progress("loaded \(train.count) training and \(test.count) test rows from \(tasks.count) tasks")
+        let actual = test.map { Double($0.generatedTokens) }
+        var methods: [MethodResult] = []
+
+        func evaluate(_ name: String, seconds: Double, _ predicted: [Double]) {
+            var perTask: [String: RegressionMetrics] = [:]
+            for task in tasks {
+                let indices = test.indices.filter { test[$0].application == task }
+                perTask[task] = RegressionMetrics(actual: indices.map { actual[$0] }, predicted: indices.map { predicted[$0] })
+            }
+            methods.append(
+                MethodResult(
+                    name: name, perTask: perTask, overall: RegressionMetrics(actual: actual, predicted: predicted),
+                    trainingSeconds: seconds))
+            progress("evaluated \(name)")
+        }
+
+        // Baselines.
+        var means: [String: Double] = [:]
+        var lines: [String: SimpleLinearRegression] = [:]
+        for task in tasks {
+            let rows = train.filter { $0.application == task }
+            means[task] = rows.reduce(0.0) { $0 + Double($1.generatedTokens) } / Double(max(rows.count, 1))
+            lines[task] = SimpleLinearRegression(
+                x: rows.map { Double($0.inputTokens) }, y: rows.map { Double($0.generatedTokens) })
+        }
+        evaluate("per-task mean", seconds: 0, test.map { means[$0.application] ?? 0 })
+        evaluate(
+            "per-task linear (length only)", seconds: 0,
+            test.map { max(1, lines[$0.application]?.predict(Double($0.inputTokens)) ?? 0) })
+
+        // Candidates.
+        var latencies: [Double] = []
+        var trainingTimes: [(String, Double)] = []
+        let clock = ContinuousClock()
+        for (candidateIndex, candidate) in candidates.enumerated() {
+            var extractor = LengthFeatureExtractor(featureSet: candidate.featureSet, tokenCounter: counter)
+            extractor.warm(instructions: Set(train.map(\.instruction)))
+            let rows = train.map { extractor.features(instruction: $0.instruction, input: $0.input, inputTokens: $0.inputTokens) }
+            let targets = train.map { Double($0.generatedTokens) }
+            var regressor: (any LengthRegressor)?
+            let trainTime = try clock.measure { regressor = try candidate.train(rows, targets) }
+            let model = regressor!
+            var predicted: [Double] = []
+            predicted.reserveCapacity(test.count)
+            for example in test {
+                let start = clock.now
+                let features = extractor.features(instruction: example.instruction, input: example.input, inputTokens: example.inputTokens)
+                let value = model.predict(features, upperQuantile: 0.9).point
+                if candidateIndex == 0 { latencies.append(Self.seconds(start.duration(to: clock.now)) * 1e6) }
+                predicted.append(value)
+            }
+            evaluate(candidate.name, seconds: Self.seconds(trainTime), predicted)
+
+            // Training time at a fixed row count.
+            let count = min(trainingTimeRows, rows.count)
+            var generator = SplitMix64(seed: seed)
+            var order = Array(rows.indices)
+            TaskDataset.shuffle(&order, using: &generator)
+            let subset = order.prefix(count)
+            let subsetRows = subset.map { rows[$0] }, subsetTargets = subset.map { targets[$0] }
+            let fixedTime = try clock.measure { _ = try candidate.train(subsetRows, subsetTargets) }
+            trainingTimes.append((candidate.name, Self.seconds(fixedTime)))
+            progress("trained \(candidate.name) on \(count) rows in \(Format.fixed(Self.seconds(fixedTime), 2)) s")
+        }
+        return Report(
+            tasks: tasks, trainRows: train.count, testRows: test.count, methods: methods,
+            predictLatencyP50: Percentile.of(latencies, 0.5), predictLatencyP99: Percentile.of(latencies, 0.99),
+            trainingTimeRows: min(trainingTimeRows, train.count), trainingTimes: trainingTimes)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}
+
+extension PredictorBenchmark.Report {
+    /// Overall accuracy of every method.
+    public var overallTable: MarkdownTable {
+        var table = MarkdownTable(header: ["method", "MAE", "RMSE", "R²", "within max(10, 10 %)", "bias", "train s"])
+        for method in methods {
+            let m = method.overall
+            table.add([
+                method.name, Format.fixed(m.meanAbsoluteError, 1), Format.fixed(m.rootMeanSquaredError, 1),
+                Format.fixed(m.rSquared, 3), Format.percent(m.withinTolerance), Format.fixed(m.bias, 1),
+                Format.fixed(method.trainingSeconds, 2),
+            ])
+        }
+        return table
+    }
+
+    /// MAE per task (rows) and method (columns), with R² for the last method.
+    public var perTaskTable: MarkdownTable {
+        var table = MarkdownTable(header: ["task", "n"] + methods.map { "MAE \($0.name)" } + ["R² \(methods.last?.name ?? "")"])
+        for task in tasks {
+            let n = methods.first?.perTask[task]?.count ?? 0
+            var row = [task, String(n)]
+            row += methods.map { Format.fixed($0.perTask[task]?.meanAbsoluteError ?? .nan, 1) }
+            row.append(Format.fixed(methods.last?.perTask[task]?.rSquared ?? .nan, 3))
+            table.add(row)
+        }
+        return table
+    }
+
+    /// The MAE reduction of each candidate against the length-only linear baseline.
+    public func maeReduction(of name: String) -> Double? {
+        guard let baseline = methods.first(where: { $0.name == "per-task linear (length only)" })?.overall.meanAbsoluteError,
+            let method = methods.first(where: { $0.name == name })?.overall.meanAbsoluteError
+        else { return nil }
+        return 1 - method / baseline
+    }
+
+    public var markdown: String {
+        var text = "Rows: \(trainRows) training, \(testRows) test.\n\n"
+        text += overallTable.markdown + "\n\n" + perTaskTable.markdown + "\n\n"
+        for method in methods.dropFirst(2) {
+            if let reduction = maeReduction(of: method.name) {
+                text += "- \(method.name): MAE \(Format.percent(reduction)) below length-only regression\n"
+            }
+        }
+        text += "- predict latency (featurize + forest, \(methods.dropFirst(2).first?.name ?? "")): "
+        text += "p50 \(Format.fixed(predictLatencyP50, 1)) µs, p99 \(Format.fixed(predictLatencyP99, 1)) µs\n"
+        for (name, seconds) in trainingTimes {
+            text += "- training \(name) on \(trainingTimeRows) rows: \(Format.fixed(seconds, 2)) s\n"
+        }
+        return text
+    }
+}

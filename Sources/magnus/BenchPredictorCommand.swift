@@ -1,0 +1,46 @@
+import Coordinator
+import Foundation
+import Shared
+import Simulation
+
+
+/// `magnus bench-predictor`: accuracy, latency and training time of the length predictor.
+enum BenchPredictorCommand {
+    static let specs: [OptionSpec] = [
+        .value("data", "DIR", "Folder with the task files (shared/data format).", default: "../shared/data"),
+        .value("per-task", "N", "Rows per task before the split (the paper: 10,000).", default: "10000"),
+        .value("tasks", "LIST", "Comma-separated tasks.", default: Application.paperTasks.joined(separator: ",")),
+        .value("trees", "N", "Trees per forest.", default: "100"),
+        .value("seed", "N", "Seed for the split and the forests.", default: "1"),
+        .flag("xgboost", "Also train XGBoost in random-forest mode on the paper's features."),
+        .value("out", "FILE", "Also write the Markdown report here."),
+    ]
+
+    static func run(_ arguments: [String]) throws {
+        let options = try CommandOptions(
+            command: "magnus bench-predictor", summary: "length-predictor accuracy on real data", specs: specs,
+            arguments: arguments)
+        if options.wantsHelp { return Console.out(options.help) }
+        let data = options.string("data")!
+        guard FileManager.default.fileExists(atPath: data) else {
+            throw UsageError("magnus bench-predictor: data folder \(data) not found; pass --data DIR (the shared/data task files)")
+        }
+        let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
+        let forest = RandomForestConfiguration(trees: try options.int("trees", in: 1...10_000)!, seed: seed)
+        var candidates = [LengthFeatureSet.paper, .extended, .lengthAndApplication].map {
+            RegressorCandidate.swiftForest($0, configuration: forest)
+        }
+        if options.flag("xgboost") {
+            throw UsageError("xgboost candidate not wired yet")
+        }
+        let benchmark = PredictorBenchmark(
+            dataDirectory: data, tasks: options.list("tasks")!, perTask: try options.int("per-task", in: 10...1_000_000),
+            seed: seed, candidates: candidates)
+        let report = try benchmark.run { Console.progress("bench-predictor: \($0)") }
+        Console.endProgress()
+        Console.out(report.markdown)
+        if let out = options.string("out") {
+            try report.markdown.write(toFile: out, atomically: true, encoding: .utf8)
+        }
+    }
+}
