@@ -2,6 +2,7 @@ import Coordinator
 import Foundation
 import Shared
 import Simulation
+import XGBoostRegressor
 
 
 /// `magnus bench-predictor`: accuracy, latency and training time of the length predictor.
@@ -38,7 +39,7 @@ enum BenchPredictorCommand {
             RegressorCandidate.swiftForest($0, configuration: forest)
         }
         if options.flag("xgboost") {
-            throw UsageError("xgboost candidate not wired yet")
+            candidates.append(XGBoostCandidate.make(configuration: forest))
         }
         let benchmark = PredictorBenchmark(
             dataDirectory: data, tasks: options.list("tasks")!, perTask: try options.int("per-task", in: 10...1_000_000),
