@@ -35,7 +35,7 @@ public enum WireCodec {
         do {
             header = try JSONDecoder().decode(Header.self, from: Data(payload))
         } catch {
-            throw MagnusError(.malformedMessage, "not a protocol message: \(describe(error))")
+            throw MagnusError(.malformedMessage, "not a protocol message: \(describeDecodingError(error))")
         }
         guard let version = header.v else {
             throw MagnusError(.unsupportedVersion, "missing protocol version \"v\" (this peer speaks \(WireProtocol.version))")
@@ -55,12 +55,12 @@ public enum WireCodec {
         do {
             return try JSONDecoder().decode(M.self, from: Data(payload))
         } catch {
-            throw MagnusError(.malformedMessage, "bad \(M.type) message: \(describe(error))")
+            throw MagnusError(.malformedMessage, "bad \(M.type) message: \(describeDecodingError(error))")
         }
     }
 
     /// A short, stable description of a decoding failure: which field, what was wrong.
-    static func describe(_ error: any Error) -> String {
+    public static func describeDecodingError(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
             let keys = context.codingPath + (key.map { [$0] } ?? [])
