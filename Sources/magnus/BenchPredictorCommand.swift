@@ -10,8 +10,11 @@ enum BenchPredictorCommand {
         .value("data", "DIR", "Folder with the task files (shared/data format).", default: "../shared/data"),
         .value("per-task", "N", "Rows per task before the split (the paper: 10,000).", default: "10000"),
         .value("tasks", "LIST", "Comma-separated tasks.", default: Application.paperTasks.joined(separator: ",")),
-        .value("trees", "N", "Trees per forest.", default: "100"),
+        .value("trees", "N", "Trees per forest.", default: "\(RandomForestConfiguration().trees)"),
         .value("seed", "N", "Seed for the split and the forests.", default: "1"),
+        .value("max-depth", "N", "Deepest tree level.", default: "\(RandomForestConfiguration().maxDepth)"),
+        .value("min-leaf", "N", "Fewest training rows in a leaf.", default: "\(RandomForestConfiguration().minSamplesLeaf)"),
+        .value("mtry", "N", "Features tried per split (0 = a third).", default: "0"),
         .flag("xgboost", "Also train XGBoost in random-forest mode on the paper's features."),
         .value("out", "FILE", "Also write the Markdown report here."),
     ]
@@ -26,7 +29,11 @@ enum BenchPredictorCommand {
             throw UsageError("magnus bench-predictor: data folder \(data) not found; pass --data DIR (the shared/data task files)")
         }
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
-        let forest = RandomForestConfiguration(trees: try options.int("trees", in: 1...10_000)!, seed: seed)
+        let mtry = try options.int("mtry", in: 0...1_000)!
+        let forest = RandomForestConfiguration(
+            trees: try options.int("trees", in: 1...10_000)!, maxDepth: try options.int("max-depth", in: 1...64)!,
+            minSamplesLeaf: try options.int("min-leaf", in: 1...100_000)!, featuresPerSplit: mtry == 0 ? nil : mtry,
+            seed: seed)
         var candidates = [LengthFeatureSet.paper, .extended, .lengthAndApplication].map {
             RegressorCandidate.swiftForest($0, configuration: forest)
         }

@@ -3,6 +3,8 @@ import Shared
 /// `magnus`: the operator's and developer's command line.
 let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("bench-predictor", "Measure generation-length prediction accuracy, latency and training time on real task data.", BenchPredictorCommand.run),
+    ("bench", "Simulate the cluster under every policy over a sweep of request rates (table, CSV, SVG).", BenchCommand.run),
+    ("measure-workload", "Measure the per-task length statistics behind the built-in workload generator.", MeasureWorkloadCommand.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

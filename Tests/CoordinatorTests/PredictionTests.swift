@@ -23,7 +23,7 @@ import Shared
     }
 
     @Test func featureVectorHasThePapersShape() {
-        let extractor = LengthFeatureExtractor()
+        let extractor = LengthFeatureExtractor(featureSet: .paper)
         let features = extractor.features(instruction: "Fix:", input: "int a = 1;", inputTokens: 9)
         #expect(features.count == 21 && extractor.featureCount == 21)
         #expect(features[20] == 9)

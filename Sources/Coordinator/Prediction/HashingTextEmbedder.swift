@@ -22,20 +22,33 @@ public struct HashingTextEmbedder: TextEmbedder {
 
     public func embed(_ text: String) -> [Double] {
         var vector = [Double](repeating: 0, count: dimension)
+        vector.withUnsafeMutableBufferPointer { buffer in accumulate(text, into: buffer) }
+        var norm = 0.0
+        for x in vector { norm += x * x }
+        if norm > 0 {
+            let scale = 1 / norm.squareRoot()
+            for i in vector.indices { vector[i] *= scale }
+        }
+        return vector
+    }
+
+    @inline(__always)
+    private func add(_ hash: UInt64, weight: Double, into vector: UnsafeMutableBufferPointer<Double>) {
+        let mixed = StableHash.mix(hash)
+        let index = Int(mixed % UInt64(dimension))
+        vector[index] += (mixed >> 63) == 0 ? weight : -weight
+    }
+
+    private func accumulate(_ text: String, into vector: UnsafeMutableBufferPointer<Double>) {
         var previousWord: UInt64 = 0
         var wordHash: UInt64 = 0
         var inWord = false
         var trigram: (UInt32, UInt32) = (0, 0)
 
-        func add(_ hash: UInt64, weight: Double) {
-            let mixed = StableHash.mix(hash)
-            let index = Int(mixed % UInt64(dimension))
-            vector[index] += (mixed >> 63) == 0 ? weight : -weight
-        }
-        func endWord() {
+        @inline(__always) func endWord() {
             guard inWord else { return }
-            add(wordHash, weight: 1)
-            if previousWord != 0 { add(previousWord &* 31 &+ wordHash ^ 0x5BD1_E995, weight: 0.7) }
+            add(wordHash, weight: 1, into: vector)
+            if previousWord != 0 { add(previousWord &* 31 &+ wordHash ^ 0x5BD1_E995, weight: 0.7, into: vector) }
             previousWord = wordHash
             wordHash = 0
             inWord = false
@@ -46,18 +59,25 @@ public struct HashingTextEmbedder: TextEmbedder {
             if value >= 0x41 && value <= 0x5A { value += 32 }  // ASCII lower-case
             // Character trigram over every scalar, spaces included.
             let trigramHash = (UInt64(trigram.0) << 42) ^ (UInt64(trigram.1) << 21) ^ UInt64(value) ^ 0x7F4A_7C15
-            add(trigramHash, weight: characterWeight)
+            add(trigramHash, weight: characterWeight, into: vector)
             trigram = (trigram.1, value)
 
-            let isWordCharacter = (value >= 0x61 && value <= 0x7A) || (value >= 0x30 && value <= 0x39)
-                || value == 0x5F || (value > 0x7F && value < 0x2E80 && scalar.properties.isAlphabetic)
+            let isWordCharacter: Bool
+            let isWhitespace: Bool
+            if value < 0x80 {
+                isWordCharacter = (value >= 0x61 && value <= 0x7A) || (value >= 0x30 && value <= 0x39) || value == 0x5F
+                isWhitespace = value == 0x20 || (value >= 0x09 && value <= 0x0D)
+            } else {
+                isWordCharacter = value < 0x2E80 && scalar.properties.isAlphabetic
+                isWhitespace = !isWordCharacter && scalar.properties.isWhitespace
+            }
             if isWordCharacter {
                 wordHash = (inWord ? wordHash : 0xCBF2_9CE4_8422_2325) ^ UInt64(value)
                 wordHash = wordHash &* 0x0000_0100_0000_01B3
                 inWord = true
             } else {
                 endWord()
-                if !scalar.properties.isWhitespace {
+                if !isWhitespace {
                     wordHash = 0x84222325 ^ UInt64(value) &* 0x0000_0100_0000_01B3
                     inWord = true
                     endWord()
@@ -65,13 +85,5 @@ public struct HashingTextEmbedder: TextEmbedder {
             }
         }
         endWord()
-
-        var norm = 0.0
-        for x in vector { norm += x * x }
-        if norm > 0 {
-            let scale = 1 / norm.squareRoot()
-            for i in vector.indices { vector[i] *= scale }
-        }
-        return vector
     }
 }

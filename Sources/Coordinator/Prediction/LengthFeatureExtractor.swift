@@ -13,7 +13,7 @@ public struct LengthFeatureExtractor: Sendable {
     private var instructionCache: [String: [Double]] = [:]
 
     public init(
-        featureSet: LengthFeatureSet = .paper, embedder: any TextEmbedder = HashingTextEmbedder(),
+        featureSet: LengthFeatureSet = .extended, embedder: any TextEmbedder = HashingTextEmbedder(),
         userGroups: Int = 16, applicationGroups: Int = 4, tokenCounter: any TokenCounter = HeuristicTokenCounter()
     ) {
         self.featureSet = featureSet

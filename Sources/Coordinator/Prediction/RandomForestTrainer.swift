@@ -5,7 +5,8 @@ public struct RandomForestConfiguration: Sendable, Hashable, Codable {
     public var trees: Int
     public var maxDepth: Int
     public var minSamplesLeaf: Int
-    /// Features tried at each split; nil = a third of the features (regression default).
+    /// Features tried at each split; nil = half of the features (measured best on the task
+    /// data, docs/benchmarks.md).
     public var featuresPerSplit: Int?
     /// Histogram bins per feature (at most 256).
     public var bins: Int
@@ -14,7 +15,7 @@ public struct RandomForestConfiguration: Sendable, Hashable, Codable {
     public var seed: UInt64
 
     public init(
-        trees: Int = 100, maxDepth: Int = 18, minSamplesLeaf: Int = 3, featuresPerSplit: Int? = nil,
+        trees: Int = 50, maxDepth: Int = 16, minSamplesLeaf: Int = 10, featuresPerSplit: Int? = nil,
         bins: Int = 128, sampleFraction: Double = 1.0, seed: UInt64 = 42
     ) {
         self.trees = trees
@@ -47,7 +48,7 @@ public struct RandomForestTrainer: Sendable {
         let n = rows.count
         let bins = min(max(configuration.bins, 2), 256)
         let binning = FeatureBinning(rows: rows, bins: bins)
-        let mtry = min(featureCount, max(1, configuration.featuresPerSplit ?? max(1, featureCount / 3)))
+        let mtry = min(featureCount, max(1, configuration.featuresPerSplit ?? max(1, featureCount / 2)))
         var generator = SplitMix64(seed: configuration.seed)
         var nodes: [RandomForest.Node] = []
         var roots: [Int32] = []

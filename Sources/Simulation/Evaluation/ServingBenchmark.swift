@@ -1,0 +1,181 @@
+import Coordinator
+import Shared
+import Worker
+
+/// The paper's evaluation, reproduced in the simulator: policies side by side over a sweep
+/// of request rates on one workload, every policy seeing the same requests, the same trained
+/// predictor and the same simulated cluster.
+public struct ServingBenchmark: Sendable {
+    public var workload: ServingWorkload
+    public var profile: EngineProfile
+    public var workers: Int
+    public var policies: [PolicySpec]
+    public var rates: [Double]
+    public var requestsPerRate: Int
+    public var maxNewTokens: Int
+    public var wmaThreshold: Double
+    public var memoryCheckUsesUpperBound: Bool
+    public var seed: UInt64
+    public var forest: RandomForestConfiguration
+    public var jitterSigma: Double
+
+    public init(
+        workload: ServingWorkload, profile: EngineProfile, workers: Int = 8, policies: [PolicySpec], rates: [Double],
+        requestsPerRate: Int = 4_000, maxNewTokens: Int = 2_048, wmaThreshold: Double = 400_000,
+        memoryCheckUsesUpperBound: Bool = false, seed: UInt64 = 1, forest: RandomForestConfiguration = .init(),
+        jitterSigma: Double = 0.05
+    ) {
+        self.workload = workload
+        self.profile = profile
+        self.workers = workers
+        self.policies = policies
+        self.rates = rates
+        self.requestsPerRate = requestsPerRate
+        self.maxNewTokens = maxNewTokens
+        self.wmaThreshold = wmaThreshold
+        self.memoryCheckUsesUpperBound = memoryCheckUsesUpperBound
+        self.seed = seed
+        self.forest = forest
+        self.jitterSigma = jitterSigma
+    }
+
+    /// The largest fixed batch size that can never run out of memory on this workload: the
+    /// worst case is the longest input plus `maxNewTokens` in every row.
+    public static func safeBatchSize(profile: EngineProfile, workload: ServingWorkload, maxNewTokens: Int) -> Int {
+        let longest = workload.pool.map(\.inputTokens).max() ?? 0
+        var size = 1
+        while size < max(profile.maxBatchSize, 1),
+            profile.firstOutOfMemoryStep(batchSize: size + 1, paddedInput: longest, generatedMax: maxNewTokens) == nil
+        {
+            size += 1
+        }
+        return size
+    }
+
+    /// Trains the predictor on the workload's training part.
+    public func trainPredictor() -> ForestLengthPredictor {
+        ForestLengthPredictor.train(examples: workload.training, forest: forest)
+    }
+
+    /// Profiling runs for the estimator's first training: random batches of training rows
+    /// run through the engine model (the paper trains the estimator on the same 25 %).
+    public func profilingSamples(count: Int = 400) -> [BatchTimeSample] {
+        var generator = SplitMix64(seed: seed ^ 0xE571)
+        var samples: [BatchTimeSample] = []
+        let pool = workload.training.isEmpty ? workload.pool : workload.training
+        let largest = max(2, min(profile.maxBatchSize > 0 ? profile.maxBatchSize : 256, 256))
+        for _ in 0..<count {
+            let size = 1 + Int(generator.next() % UInt64(largest))
+            var input = 0, generated = 0
+            for _ in 0..<size {
+                let example = pool[Int(generator.next() % UInt64(pool.count))]
+                input = max(input, example.inputTokens)
+                generated = max(generated, min(example.generatedTokens, maxNewTokens))
+            }
+            let run = profile.predictRun(batchSize: size, paddedInput: input, generatedMax: generated)
+            guard run.outOfMemoryStep == nil else { continue }
+            samples.append(
+                BatchTimeSample(features: BatchFeatures(batchSize: size, maxInput: input, maxGeneration: generated), seconds: run.duration))
+        }
+        return samples
+    }
+
+    /// Runs every policy at every rate.
+    /// - Parameter progress: a line describing what runs now.
+    public func run(progress: (String) -> Void = { _ in }) -> [SimulationMetrics] {
+        progress("training the length predictor on \(workload.training.count) rows")
+        let predictor = trainPredictor()
+        let samples = profilingSamples()
+        var results: [SimulationMetrics] = []
+        for rate in rates {
+            let requests = workload.requests(count: requestsPerRate, rate: rate, maxNewTokens: maxNewTokens, seed: seed &+ UInt64(rate * 1000))
+            for policy in policies {
+                let label = "rate \(Format.fixed(rate, 1)) req/s, \(policy)"
+                var recorder: MetricsRecorder
+                switch policy {
+                case .conservativeContinuousBatching:
+                    let simulator = ContinuousBatchingSimulator(profile: profile, workers: workers, requests: requests)
+                    recorder = simulator.run { done, total in progress("\(label): \(done)/\(total)") }
+                case .scheduler(let batching, let oracle):
+                    let configuration = SchedulerConfiguration(
+                        policy: batching, wmaThreshold: wmaThreshold, kvTokenCapacity: profile.capabilities.kvTokenCapacity,
+                        memoryCheckUsesUpperBound: memoryCheckUsesUpperBound)
+                    let scheduler = Scheduler(
+                        configuration: configuration,
+                        predictor: oracle ? OracleLengthPredictor() as any LengthPredicting : predictor,
+                        estimator: KNNBatchTimeEstimator(samples: samples, prior: profile.analyticPrior))
+                    let cluster = (0..<workers).map {
+                        SimulatedWorker(
+                            id: WorkerID("gpu\($0)"),
+                            engine: SimulatedGPUEngine(profile: profile, seed: seed &+ UInt64($0), jitterSigma: jitterSigma))
+                    }
+                    var simulator = ClusterSimulator(
+                        scheduler: scheduler, workers: cluster, requests: requests, estimatorSamples: samples)
+                    recorder = simulator.run { done, total in progress("\(label): \(done)/\(total)") }
+                }
+                results.append(recorder.metrics(policy: policy.description, offeredRate: rate, workers: workers))
+            }
+        }
+        return results
+    }
+}
+
+extension EngineProfile {
+    /// The analytic batch-time prior matching this profile's cost model.
+    public var analyticPrior: AnalyticBatchTimeModel {
+        AnalyticBatchTimeModel(
+            stepOverhead: stepOverheadSeconds + weightStreamSeconds, kvReadPerToken: kvSecondsPerToken,
+            prefillPerToken: prefillSeconds(batchSize: 1, paddedInput: 512) / 512)
+    }
+}
+
+/// Tables and plots of serving-benchmark results.
+public enum ServingReport {
+    public static func table(_ results: [SimulationMetrics]) -> MarkdownTable {
+        var table = MarkdownTable(header: [
+            "rate", "policy", "done", "failed", "req/s", "mean s", "p50 s", "p95 s", "p99 s", "valid tok/s", "total tok/s",
+            "OOM", "mean β", "busy", "WMA (G)",
+        ])
+        for r in results {
+            table.add([
+                Format.fixed(r.offeredRate, 1), r.policy, String(r.completed), String(r.failed + r.rejected),
+                Format.fixed(r.requestThroughput, 2), Format.fixed(r.meanResponse, 1), Format.fixed(r.p50Response, 1),
+                Format.fixed(r.p95Response, 1), Format.fixed(r.p99Response, 1), Format.fixed(r.validTokenThroughput, 0),
+                Format.fixed(r.totalTokenThroughput, 0), String(r.oomEvents), Format.fixed(r.meanBatchSize, 1),
+                Format.percent(r.busyFraction), Format.fixed(r.wastedMemoryAccess / 1e9, 2),
+            ])
+        }
+        return table
+    }
+
+    /// Ratios of one policy against another at each rate (throughput and mean latency).
+    public static func ratios(_ results: [SimulationMetrics], of policy: String, against baseline: String) -> MarkdownTable {
+        var table = MarkdownTable(header: ["rate", "\(policy) / \(baseline) throughput", "mean response change", "p99 response change"])
+        for rate in Set(results.map(\.offeredRate)).sorted() {
+            guard let a = results.first(where: { $0.offeredRate == rate && $0.policy == policy }),
+                let b = results.first(where: { $0.offeredRate == rate && $0.policy == baseline })
+            else { continue }
+            table.add([
+                Format.fixed(rate, 1), Format.fixed(a.requestThroughput / b.requestThroughput, 2) + "x",
+                Format.percent(a.meanResponse / b.meanResponse - 1), Format.percent(a.p99Response / b.p99Response - 1),
+            ])
+        }
+        return table
+    }
+
+    public static func chart(_ results: [SimulationMetrics], title: String) -> SVGLineChart {
+        let policies = results.reduce(into: [String]()) { if !$0.contains($1.policy) { $0.append($1.policy) } }
+        func series(_ value: (SimulationMetrics) -> Double) -> [SVGLineChart.Series] {
+            policies.map { policy in
+                SVGLineChart.Series(
+                    name: policy,
+                    points: results.filter { $0.policy == policy }.map { (x: $0.offeredRate, y: value($0)) })
+            }
+        }
+        return SVGLineChart(title: title, panels: [
+            .init(title: "Request throughput", xLabel: "request rate (req/s)", yLabel: "completed req/s", series: series(\.requestThroughput)),
+            .init(title: "Mean response time", xLabel: "request rate (req/s)", yLabel: "seconds (log)", series: series(\.meanResponse), logY: true),
+            .init(title: "p99 response time", xLabel: "request rate (req/s)", yLabel: "seconds (log)", series: series(\.p99Response), logY: true),
+        ])
+    }
+}

@@ -1,0 +1,92 @@
+import Coordinator
+import Shared
+
+/// What one simulated run measured, per policy.
+public struct SimulationMetrics: Sendable, Hashable {
+    public var policy: String
+    /// Offered request rate (requests/s); 0 for trace replay at its own pace.
+    public var offeredRate: Double
+    public var submitted: Int
+    public var completed: Int
+    public var failed: Int
+    public var rejected: Int
+    /// Seconds from the first arrival to the last completion.
+    public var makespan: Double
+    /// Completed requests per second over the makespan.
+    public var requestThroughput: Double
+    public var meanResponse: Double
+    public var p50Response: Double
+    public var p95Response: Double
+    public var p99Response: Double
+    /// Generated tokens of completed requests per second (each request's own G(p)).
+    public var validTokenThroughput: Double
+    /// Generated token slots per second, counting every row of a batch for G(B) steps
+    /// (finished and padded rows included): what the GPU actually decoded.
+    public var totalTokenThroughput: Double
+    public var oomEvents: Int
+    public var splits: Int
+    /// Σ over batches of WMA with actual lengths (token reads wasted on padding and waiting).
+    public var wastedMemoryAccess: Double
+    /// Busy time over workers × makespan.
+    public var busyFraction: Double
+    public var batches: Int
+    public var meanBatchSize: Double
+}
+
+/// Accumulates a run's observations and produces `SimulationMetrics`.
+public struct MetricsRecorder: Sendable {
+    public var responseTimes: [Double] = []
+    public var generatedTokens = 0
+    public var tokenSlots = 0
+    public var submitted = 0
+    public var failed = 0
+    public var rejected = 0
+    public var oomEvents = 0
+    public var splits = 0
+    public var wastedMemoryAccess = 0.0
+    public var busyTime = 0.0
+    public var batches = 0
+    public var batchedRequests = 0
+    public var firstArrival = Double.infinity
+    public var lastFinish = 0.0
+
+    public init() {}
+
+    public mutating func record(_ actions: [SchedulerAction], now: Seconds) {
+        for action in actions {
+            switch action {
+            case .completed(let done):
+                responseTimes.append(done.responseTime)
+                generatedTokens += done.output.generatedTokens
+                lastFinish = max(lastFinish, now)
+            case .failed:
+                failed += 1
+                lastFinish = max(lastFinish, now)
+            case .rejected: rejected += 1
+            case .split: splits += 1
+            case .observedBatch(let batch):
+                wastedMemoryAccess += batch.wastedMemoryAccess
+                tokenSlots += batch.predicted.batchSize * batch.actualMaxGeneration
+            case .accepted, .requeued: break
+            }
+        }
+    }
+
+    public func metrics(policy: String, offeredRate: Double, workers: Int) -> SimulationMetrics {
+        let makespan = max(lastFinish - (firstArrival.isFinite ? firstArrival : 0), 1e-9)
+        let sorted = responseTimes.sorted()
+        func percentile(_ q: Double) -> Double {
+            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
+        }
+        return SimulationMetrics(
+            policy: policy, offeredRate: offeredRate, submitted: submitted, completed: responseTimes.count,
+            failed: failed, rejected: rejected, makespan: makespan,
+            requestThroughput: Double(responseTimes.count) / makespan,
+            meanResponse: responseTimes.isEmpty ? .nan : responseTimes.reduce(0, +) / Double(responseTimes.count),
+            p50Response: percentile(0.5), p95Response: percentile(0.95), p99Response: percentile(0.99),
+            validTokenThroughput: Double(generatedTokens) / makespan, totalTokenThroughput: Double(tokenSlots) / makespan,
+            oomEvents: oomEvents, splits: splits, wastedMemoryAccess: wastedMemoryAccess,
+            busyFraction: busyTime / (Double(max(workers, 1)) * makespan), batches: batches,
+            meanBatchSize: batches == 0 ? 0 : Double(batchedRequests) / Double(batches))
+    }
+}

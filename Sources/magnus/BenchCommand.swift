@@ -1,0 +1,96 @@
+import Coordinator
+import Foundation
+import Shared
+import Simulation
+import Worker
+
+/// `magnus bench`: the paper's evaluation in the simulator — policies side by side over a
+/// sweep of request rates, with a table, CSV and SVG plot.
+enum BenchCommand {
+    static let specs: [OptionSpec] = [
+        .value("data", "DIR", "Task files (shared/data format); without it the built-in generator is used.", default: "../shared/data"),
+        .value("tasks", "LIST", "Tasks of the workload.", default: Application.paperTasks.joined(separator: ",")),
+        .value("jsonl", "FILE", "Use one JSONL file (task-file format) as the workload instead."),
+        .value("trace", "FILE", "Replay a trace CSV (timestamp, input_tokens, output_tokens) instead."),
+        .flag("synthetic", "Use the built-in workload generator even when --data exists."),
+        .value("rates", "LIST", "Request rates to sweep (req/s).", default: "20,40,60,80"),
+        .value("requests", "N", "Requests per rate.", default: "4000"),
+        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
+        .value("workers", "N", "Simulated GPUs.", default: "8"),
+        .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
+        .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "400000"),
+        .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
+        .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
+        .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
+        .value("seed", "N", "Seed.", default: "1"),
+        .value("out", "DIR", "Folder for bench.csv, bench.svg and bench.md.", default: "out/bench"),
+    ]
+
+    static func run(_ arguments: [String]) throws {
+        let options = try CommandOptions(
+            command: "magnus bench", summary: "policies side by side in the simulator", specs: specs, arguments: arguments)
+        if options.wantsHelp { return Console.out(options.help) }
+        let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
+        let tasks = options.list("tasks")!
+        let source: WorkloadSource
+        if let trace = options.string("trace") {
+            source = .trace(path: trace)
+        } else if let jsonl = options.string("jsonl") {
+            source = .jsonl(path: jsonl)
+        } else if !options.flag("synthetic"), let data = options.string("data"), FileManager.default.fileExists(atPath: data) {
+            source = .taskData(directory: data, tasks: tasks)
+        } else {
+            Console.error("magnus bench: no task data (--data); using the built-in workload generator")
+            source = .synthetic(tasks: tasks)
+        }
+        guard let profile = EngineProfile.named(options.string("profile")!) else {
+            throw UsageError("magnus bench: unknown profile; choose one of \(EngineProfile.builtinNames.joined(separator: ", "))")
+        }
+        let maxNewTokens = try options.int("max-new-tokens", in: 1...100_000)!
+        let workload = try ServingWorkload.load(source, seed: seed)
+        let safe = ServingBenchmark.safeBatchSize(profile: profile, workload: workload, maxNewTokens: maxNewTokens)
+        var policies: [PolicySpec] = []
+        for name in options.list("policies")! {
+            let resolved = name.replacingOccurrences(of: "safe", with: String(safe))
+            guard let policy = PolicySpec.parse(resolved) else {
+                throw UsageError("magnus bench: unknown policy '\(name)' (vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb)")
+            }
+            policies.append(policy)
+        }
+        let rates = try options.list("rates")!.map { text throws(UsageError) -> Double in
+            guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)'") }
+            return rate
+        }
+        let benchmark = ServingBenchmark(
+            workload: workload, profile: profile, workers: try options.int("workers", in: 1...1024)!, policies: policies,
+            rates: rates, requestsPerRate: try options.int("requests", in: 1...10_000_000)!, maxNewTokens: maxNewTokens,
+            wmaThreshold: try options.double("phi", in: 0...1e15)!,
+            memoryCheckUsesUpperBound: options.flag("upper-bound-memory"), seed: seed,
+            jitterSigma: try options.double("jitter", in: 0...2)!)
+        Console.error("magnus bench: \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
+        let started = ContinuousClock.now
+        let results = benchmark.run { Console.progress("magnus bench: \($0)") }
+        Console.endProgress()
+        let elapsed = started.duration(to: .now)
+
+        let table = ServingReport.table(results)
+        var report = "Workload: \(workload.description); \(benchmark.requestsPerRate) requests per rate; "
+        report += "\(benchmark.workers) × \(profile.name); Φ = \(Format.fixed(benchmark.wmaThreshold, 0)); seed \(seed); "
+        report += "VS safe batch size \(safe).\n\n" + table.markdown + "\n"
+        let names = policies.map(\.description)
+        if let magnus = names.first(where: { $0 == "Magnus" }) {
+            for baseline in names where baseline.hasPrefix("VS") || baseline == "CCB" || baseline.hasSuffix("oracle") {
+                report += "\n" + ServingReport.ratios(results, of: magnus, against: baseline).markdown + "\n"
+            }
+        }
+        report += "\nSimulated in \(elapsed).\n"
+        Console.out(report)
+        let out = options.string("out")!
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try table.csv.write(toFile: out + "/bench.csv", atomically: true, encoding: .utf8)
+        try report.write(toFile: out + "/bench.md", atomically: true, encoding: .utf8)
+        try ServingReport.chart(results, title: "Magnus vs baselines: \(workload.description)").svg
+            .write(toFile: out + "/bench.svg", atomically: true, encoding: .utf8)
+        Console.error("magnus bench: wrote \(out)/bench.csv, bench.md, bench.svg")
+    }
+}
