@@ -97,23 +97,23 @@ extension CoordinatorRuntime {
                 workerError(routingID, MagnusError(.malformedMessage, "capabilities need kv_budget_bytes > 0, kv_bytes_per_token > 0, max_batch_size >= 0"))
             ]
         }
-        if workers[routingID] != nil {
-            // The worker restarted (or lost its connection) while we still held it: whatever
-            // it was running is gone.
-            remove(routingID, reason: "said hello again", lost: true, now: now, into: &out)
+        if let known = workers[routingID] {
+            if known.batch == nil {
+                // A repeated hello (a retry, or the answer to unknown_worker): welcome again.
+                workers[routingID]!.capabilities = capabilities
+                workers[routingID]!.id = hello.worker
+                workers[routingID]!.lastHeard = now
+                return [.worker(routingID: routingID, directive: .welcome(welcome(hello.worker)))]
+            }
+            // The worker restarted while we thought it was running a batch: that batch is gone.
+            remove(routingID, reason: "said hello again while holding a batch", lost: true, now: now, into: &out)
         }
         workers[routingID] = WorkerRecord(
             routingID: routingID, id: hello.worker, capabilities: capabilities, stateSince: now, lastHeard: now)
         if Array(hello.worker.rawValue.utf8) != routingID {
             out.append(.log(.warning, "worker \(hello.worker) uses routing id \(Self.name(routingID)); set the routing id to the worker name"))
         }
-        out.append(
-            .worker(
-                routingID: routingID,
-                directive: .welcome(
-                    WelcomeMessage(
-                        worker: hello.worker, heartbeatIntervalMilliseconds: Int(configuration.heartbeatInterval * 1000),
-                        heartbeatTimeoutMilliseconds: Int(configuration.heartbeatTimeout * 1000)))))
+        out.append(.worker(routingID: routingID, directive: .welcome(welcome(hello.worker))))
         out.append(.status(.event(StatusEvent(kind: .workerUp, time: now, worker: hello.worker))))
         out.append(
             .log(
@@ -122,6 +122,12 @@ extension CoordinatorRuntime {
             ))
         refuseQueued(now: now, into: &out)
         return out
+    }
+
+    private func welcome(_ worker: WorkerID) -> WelcomeMessage {
+        WelcomeMessage(
+            worker: worker, heartbeatIntervalMilliseconds: Int(configuration.heartbeatInterval * 1000),
+            heartbeatTimeoutMilliseconds: Int(configuration.heartbeatTimeout * 1000))
     }
 
     private mutating func ready(_ routingID: [UInt8], now: Double, into out: inout [CoordinatorOutput]) {

@@ -15,10 +15,10 @@ public struct ServiceLog: Sendable {
 
     public func callAsFunction(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard level >= minimum else { return }
-        let time = clock.now
-        let stamp = String(Int(time * 1000)).leftPadded(to: 7)
-        let seconds = stamp.dropLast(3) + "." + stamp.suffix(3)
-        Console.error("[\(seconds.leftPadded(to: 8))] \(component) \(level): \(message())")
+        let milliseconds = Int(clock.now * 1000)
+        let fraction = String(milliseconds % 1000)
+        let stamp = "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        Console.error("[\(stamp.leftPadded(to: 8))] \(component) \(level): \(message())")
     }
 }
 

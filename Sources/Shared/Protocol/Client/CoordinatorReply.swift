@@ -17,6 +17,17 @@ public enum CoordinatorReply: Sendable, Hashable {
         }
     }
 
+    /// The message's `"type"`.
+    public var type: String {
+        switch self {
+        case .accepted: AcceptedMessage.type
+        case .result: ResultMessage.type
+        case .error: ErrorMessage.type
+        case .cancelled: CancelledMessage.type
+        case .pong: PongMessage.type
+        }
+    }
+
     /// The request the reply concerns, if any.
     public var requestID: RequestID? {
         switch self {
