@@ -49,7 +49,11 @@ struct ClusterTests {
         let again = try client.run(Array(submits.prefix(20)), timeout: 10)
         #expect(again.answers.count == 20 && again.accepted == 0)
         for (id, answer) in again.answers { #expect(answer == run.answers[id]) }
-        Console.error("e2e: 2000 requests on 8 workers in \(String(format: "%.2f", run.seconds)) s")
+        let batches = Set(run.results.map(\.batchID)).count
+        let p50 = run.results.map(\.responseMilliseconds).sorted()[run.results.count / 2]
+        Console.error(
+            "e2e: 2000 requests on 8 workers in \(String(format: "%.2f", run.seconds)) s, \(batches) batches (mean β \(run.results.count / max(1, batches))), response p50 \(Int(p50)) ms"
+        )
         cluster.stop()
         #expect(cluster.coordinator?.terminationStatus == 0, "the coordinator did not drain cleanly\n\(cluster.logs())")
         cluster.removeFiles()
@@ -247,6 +251,26 @@ struct ClusterTests {
         #expect(results >= 1 && results + refused == wanted.count)
         let coordinator = try #require(cluster.coordinator)
         #expect(Cluster.waitForExit(coordinator, timeout: 15) == 0, "\(cluster.logs())")
+        cluster.removeFiles()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func workersRejoinARestartedCoordinator() throws {
+        let cluster = try Cluster(workers: 2, timeScale: 400)
+        defer { cluster.stop() }
+        let before = Workload.requests(50, prefix: "before", seed: 11)
+        expectExactlyOnce(
+            try MagnusClient(endpoint: cluster.clientEndpoint).run(before, timeout: 20), before, workers: ["w0", "w1"], cluster)
+
+        // The coordinator dies without a word and comes back on the same endpoints: the
+        // workers' next heartbeats get unknown_worker, they say hello again and serve.
+        cluster.signalCoordinator(SIGKILL)
+        _ = Cluster.waitForExit(try #require(cluster.coordinator), timeout: 5)
+        try cluster.startCoordinator()
+        try cluster.waitForWorkers(2)
+        let after = Workload.requests(50, prefix: "after", seed: 12)
+        expectExactlyOnce(
+            try MagnusClient(endpoint: cluster.clientEndpoint).run(after, timeout: 20), after, workers: ["w0", "w1"], cluster)
         cluster.removeFiles()
     }
 }

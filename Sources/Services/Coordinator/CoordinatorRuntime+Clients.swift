@@ -82,7 +82,7 @@ extension CoordinatorRuntime {
                     predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)
                 pending[id] = record
                 if let deadline = request.deadline { deadlines[id] = deadline }
-                out.append(.client(envelope: envelope, reply: .accepted(acceptance(of: id, record))))
+                out.append(.client(envelope: envelope, reply: .accepted(acceptance(of: id, record, justInserted: true))))
             case .rejected(_, let error):
                 out.append(refusal(envelope, id: id, error))
             default:
@@ -136,14 +136,23 @@ extension CoordinatorRuntime {
     }
 
     /// `accepted` for a pending request, with its current place in the queue.
-    /// - Complexity: O(queued requests).
-    private func acceptance(of id: RequestID, _ record: PendingRequest) -> AcceptedMessage {
+    /// - Parameter justInserted: the request was just appended to its batch, so it is that
+    ///   batch's last member and only last members need checking.
+    /// - Complexity: O(queued batches) when `justInserted`, else O(queued requests).
+    private func acceptance(of id: RequestID, _ record: PendingRequest, justInserted: Bool = false) -> AcceptedMessage {
         var before = 0
         var position = 0
         search: for batch in scheduler.queue {
-            for member in batch.members where member.request.id == id {
-                position = before + 1
-                break search
+            if justInserted {
+                if batch.members.last?.request.id == id {
+                    position = before + 1
+                    break search
+                }
+            } else {
+                for member in batch.members where member.request.id == id {
+                    position = before + 1
+                    break search
+                }
             }
             before += batch.members.count
         }

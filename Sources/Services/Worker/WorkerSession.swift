@@ -78,9 +78,8 @@ public struct WorkerSession: Sendable {
                     "welcomed by the coordinator (heartbeat every \(welcome.heartbeatIntervalMilliseconds) ms, timeout \(welcome.heartbeatTimeoutMilliseconds) ms)"
                 )
             ]
-            // A welcome is also the answer to a repeated hello: the coordinator forgets a
-            // pending ready then, so ask again.
-            isWaiting = false
+            // After a repeated hello the coordinator keeps an outstanding ready, so ask only
+            // if none is (asking twice would look like a lost batch to the coordinator).
             actions += askForWork()
             return actions
         case .batch(let batch):
