@@ -8,16 +8,20 @@ import Shared
 /// its characters and code contributes its symbols. Each feature adds ±weight to the bucket
 /// its stable hash selects (the sign comes from another hash bit), so collisions cancel in
 /// expectation.
-/// - Complexity: O(n) in the text's length.
+/// - Complexity: O(min(n, maxCharacters)) in the text's length.
 public struct HashingTextEmbedder: TextEmbedder {
     public let dimension: Int
     /// Relative weight of character trigrams against word features.
     public var characterWeight: Double
+    /// Only this many leading characters are embedded: the start of a text carries its
+    /// semantics, its length is a feature of its own, and the cap bounds prediction latency.
+    public var maxCharacters: Int
 
-    public init(dimension: Int = 768, characterWeight: Double = 0.5) {
-        precondition(dimension > 0)
+    public init(dimension: Int = 768, characterWeight: Double = 0.5, maxCharacters: Int = 2_048) {
+        precondition(dimension > 0 && maxCharacters > 0)
         self.dimension = dimension
         self.characterWeight = characterWeight
+        self.maxCharacters = maxCharacters
     }
 
     public func embed(_ text: String) -> [Double] {
@@ -54,7 +58,7 @@ public struct HashingTextEmbedder: TextEmbedder {
             inWord = false
         }
 
-        for scalar in text.unicodeScalars {
+        for scalar in text.unicodeScalars.prefix(maxCharacters) {
             var value = scalar.value
             if value >= 0x41 && value <= 0x5A { value += 32 }  // ASCII lower-case
             // Character trigram over every scalar, spaces included.

@@ -65,22 +65,34 @@ public struct LengthFeatureExtractor: Sendable {
         features(instruction: request.instruction, input: request.input, inputTokens: request.inputTokens)
     }
 
+    /// Characters, words, lines, CJK share, symbol share and the input's own token count.
+    /// - Complexity: O(n); ASCII takes a fast path without Unicode property look-ups.
     static func textStatistics(_ text: String, tokenCounter: any TokenCounter) -> [Double] {
         var characters = 0, words = 0, lines = 1, cjk = 0, symbols = 0
         var inWord = false
         for scalar in text.unicodeScalars {
             characters += 1
             let value = scalar.value
-            if value == 0x0A { lines += 1 }
-            if scalar.properties.isWhitespace {
-                inWord = false
+            if value < 0x80 {
+                if value == 0x0A { lines += 1 }
+                if value == 0x20 || (value >= 0x09 && value <= 0x0D) {
+                    inWord = false
+                } else if (value >= 0x61 && value <= 0x7A) || (value >= 0x41 && value <= 0x5A) || (value >= 0x30 && value <= 0x39) {
+                    if !inWord { words += 1 }
+                    inWord = true
+                } else {
+                    symbols += 1
+                    inWord = false
+                }
                 continue
             }
             if HeuristicTokenCounter.isCJK(value) {
                 cjk += 1
                 words += 1
                 inWord = false
-            } else if scalar.properties.isAlphabetic || (value >= 0x30 && value <= 0x39) {
+            } else if scalar.properties.isWhitespace {
+                inWord = false
+            } else if scalar.properties.isAlphabetic {
                 if !inWord { words += 1 }
                 inWord = true
             } else {

@@ -3,6 +3,8 @@ import Shared
 /// Parameters of the scheduler.
 public struct SchedulerConfiguration: Sendable, Hashable, Codable {
     public var policy: BatchingPolicy
+    /// Φ chosen by the sweep in docs/benchmarks.md.
+    public static let defaultWMAThreshold: Double = 25_000
     /// Φ: a request joins its min-WMA batch only when that WMA is below this (token reads).
     public var wmaThreshold: Double
     /// Θ / Δ of the memory the assembler plans batches for, in KV token slots.
@@ -14,7 +16,7 @@ public struct SchedulerConfiguration: Sendable, Hashable, Codable {
     public var maxAttempts: Int
 
     public init(
-        policy: BatchingPolicy = .magnus, wmaThreshold: Double = 400_000, kvTokenCapacity: Int,
+        policy: BatchingPolicy = .magnus, wmaThreshold: Double = SchedulerConfiguration.defaultWMAThreshold, kvTokenCapacity: Int,
         memoryCheckUsesUpperBound: Bool = false, maxAttempts: Int = 3
     ) {
         self.policy = policy

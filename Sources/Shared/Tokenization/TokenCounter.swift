@@ -57,9 +57,13 @@ public struct HeuristicTokenCounter: TokenCounter {
                 next = .digits
             } else if value == 0x20 || value == 0x09 || value == 0x0A || value == 0x0D {
                 next = .whitespace
+            } else if value < 0x80 {
+                close()
+                tokens += 1  // ASCII punctuation and symbols: one token each
+                continue
             } else if Self.isCJK(value) {
                 next = .cjk
-            } else if value > 0x7F && scalar.properties.isAlphabetic {
+            } else if scalar.properties.isAlphabetic {
                 next = .otherLetters
             } else {
                 close()

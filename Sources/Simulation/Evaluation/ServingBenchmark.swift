@@ -21,7 +21,7 @@ public struct ServingBenchmark: Sendable {
 
     public init(
         workload: ServingWorkload, profile: EngineProfile, workers: Int = 8, policies: [PolicySpec], rates: [Double],
-        requestsPerRate: Int = 4_000, maxNewTokens: Int = 2_048, wmaThreshold: Double = 400_000,
+        requestsPerRate: Int = 4_000, maxNewTokens: Int = 2_048, wmaThreshold: Double = SchedulerConfiguration.defaultWMAThreshold,
         memoryCheckUsesUpperBound: Bool = false, seed: UInt64 = 1, forest: RandomForestConfiguration = .init(),
         jitterSigma: Double = 0.05
     ) {
@@ -133,13 +133,13 @@ extension EngineProfile {
 public enum ServingReport {
     public static func table(_ results: [SimulationMetrics]) -> MarkdownTable {
         var table = MarkdownTable(header: [
-            "rate", "policy", "done", "failed", "req/s", "mean s", "p50 s", "p95 s", "p99 s", "valid tok/s", "total tok/s",
+            "rate", "policy", "done", "failed", "req/s", "sustained req/s", "mean s", "p50 s", "p95 s", "p99 s", "valid tok/s", "total tok/s",
             "OOM", "mean β", "busy", "WMA (G)",
         ])
         for r in results {
             table.add([
                 Format.fixed(r.offeredRate, 1), r.policy, String(r.completed), String(r.failed + r.rejected),
-                Format.fixed(r.requestThroughput, 2), Format.fixed(r.meanResponse, 1), Format.fixed(r.p50Response, 1),
+                Format.fixed(r.requestThroughput, 2), Format.fixed(r.sustainedThroughput, 2), Format.fixed(r.meanResponse, 1), Format.fixed(r.p50Response, 1),
                 Format.fixed(r.p95Response, 1), Format.fixed(r.p99Response, 1), Format.fixed(r.validTokenThroughput, 0),
                 Format.fixed(r.totalTokenThroughput, 0), String(r.oomEvents), Format.fixed(r.meanBatchSize, 1),
                 Format.percent(r.busyFraction), Format.fixed(r.wastedMemoryAccess / 1e9, 2),
@@ -150,13 +150,17 @@ public enum ServingReport {
 
     /// Ratios of one policy against another at each rate (throughput and mean latency).
     public static func ratios(_ results: [SimulationMetrics], of policy: String, against baseline: String) -> MarkdownTable {
-        var table = MarkdownTable(header: ["rate", "\(policy) / \(baseline) throughput", "mean response change", "p99 response change"])
+        var table = MarkdownTable(header: [
+            "rate", "\(policy) / \(baseline) throughput", "sustained throughput ratio", "mean response change",
+            "p99 response change",
+        ])
         for rate in Set(results.map(\.offeredRate)).sorted() {
             guard let a = results.first(where: { $0.offeredRate == rate && $0.policy == policy }),
                 let b = results.first(where: { $0.offeredRate == rate && $0.policy == baseline })
             else { continue }
             table.add([
                 Format.fixed(rate, 1), Format.fixed(a.requestThroughput / b.requestThroughput, 2) + "x",
+                Format.fixed(a.sustainedThroughput / b.sustainedThroughput, 2) + "x",
                 Format.percent(a.meanResponse / b.meanResponse - 1), Format.percent(a.p99Response / b.p99Response - 1),
             ])
         }

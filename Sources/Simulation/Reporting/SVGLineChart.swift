@@ -113,9 +113,12 @@ public struct SVGLineChart: Sendable {
         for i in 0...4 {
             let xv = xMin + xSpan * Double(i) / 4
             out += "<text x=\"\(f(sx(xv)))\" y=\"\(f(y0 + panelHeight + 16))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
-            let yt = yMin + (yMax - yMin) * Double(i) / 4
+        }
+        // Y ticks: five even steps, or every power of ten on a log axis.
+        let yTicks = panel.logY ? Array(stride(from: yMin, through: yMax, by: 1)) : (0...4).map { yMin + (yMax - yMin) * Double($0) / 4 }
+        for yt in yTicks {
             let yv = panel.logY ? pow10(yt) : yt
-            let py = y0 + panelHeight - Double(i) / 4 * panelHeight
+            let py = y0 + panelHeight - (yt - yMin) / (yMax - yMin) * panelHeight
             out += "<line x1=\"\(f(x0))\" y1=\"\(f(py))\" x2=\"\(f(x0 + panelWidth))\" y2=\"\(f(py))\" stroke=\"#eee\"/>"
             out += "<text x=\"\(f(x0 - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\">\(tick(yv))</text>\n"
         }

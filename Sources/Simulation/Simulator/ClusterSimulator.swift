@@ -57,6 +57,7 @@ public struct ClusterSimulator: Sendable {
         for (index, request) in requests.enumerated() { events.schedule(.arrival(index), at: request.arrival) }
         recorder.submitted = requests.count
         recorder.firstArrival = requests.first?.arrival ?? 0
+        recorder.lastArrival = requests.last?.arrival ?? 0
         if let interval = estimatorRetrainInterval, !requests.isEmpty {
             events.schedule(.retrainEstimator, at: requests[0].arrival + interval)
         }

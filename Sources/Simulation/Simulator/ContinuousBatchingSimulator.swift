@@ -37,6 +37,7 @@ public struct ContinuousBatchingSimulator: Sendable {
         var recorder = MetricsRecorder()
         recorder.submitted = requests.count
         recorder.firstArrival = requests.first?.arrival ?? 0
+        recorder.lastArrival = requests.last?.arrival ?? 0
         let capacity = profile.capabilities.kvTokenCapacity
         var waiting: [Request] = []
         var waitingHead = 0
@@ -109,6 +110,7 @@ public struct ContinuousBatchingSimulator: Sendable {
             for row in state[w].rows {
                 if row.generated >= row.target {
                     recorder.responseTimes.append(end - row.request.arrival)
+                    recorder.finishTimes.append(end)
                     recorder.generatedTokens += row.target
                     recorder.tokenSlots += row.target
                     recorder.lastFinish = max(recorder.lastFinish, end)

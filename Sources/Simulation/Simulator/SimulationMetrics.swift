@@ -14,6 +14,9 @@ public struct SimulationMetrics: Sendable, Hashable {
     public var makespan: Double
     /// Completed requests per second over the makespan.
     public var requestThroughput: Double
+    /// Requests completed while requests were still arriving, per second of that window:
+    /// the steady-state rate, insensitive to the drain at the end.
+    public var sustainedThroughput: Double
     public var meanResponse: Double
     public var p50Response: Double
     public var p95Response: Double
@@ -48,7 +51,10 @@ public struct MetricsRecorder: Sendable {
     public var batches = 0
     public var batchedRequests = 0
     public var firstArrival = Double.infinity
+    public var lastArrival = 0.0
     public var lastFinish = 0.0
+    /// Completion times, for the sustained rate.
+    public var finishTimes: [Double] = []
 
     public init() {}
 
@@ -57,6 +63,7 @@ public struct MetricsRecorder: Sendable {
             switch action {
             case .completed(let done):
                 responseTimes.append(done.responseTime)
+                finishTimes.append(now)
                 generatedTokens += done.output.generatedTokens
                 lastFinish = max(lastFinish, now)
             case .failed:
@@ -78,10 +85,12 @@ public struct MetricsRecorder: Sendable {
         func percentile(_ q: Double) -> Double {
             sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
         }
+        let window = max(lastArrival - (firstArrival.isFinite ? firstArrival : 0), 1e-9)
+        let sustained = Double(finishTimes.filter { $0 <= lastArrival }.count) / window
         return SimulationMetrics(
             policy: policy, offeredRate: offeredRate, submitted: submitted, completed: responseTimes.count,
             failed: failed, rejected: rejected, makespan: makespan,
-            requestThroughput: Double(responseTimes.count) / makespan,
+            requestThroughput: Double(responseTimes.count) / makespan, sustainedThroughput: sustained,
             meanResponse: responseTimes.isEmpty ? .nan : responseTimes.reduce(0, +) / Double(responseTimes.count),
             p50Response: percentile(0.5), p95Response: percentile(0.95), p99Response: percentile(0.99),
             validTokenThroughput: Double(generatedTokens) / makespan, totalTokenThroughput: Double(tokenSlots) / makespan,
