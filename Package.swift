@@ -48,5 +48,6 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["Services", "Transport"], swiftSettings: strict),
         .testTarget(name: "XGBoostRegressorTests", dependencies: ["XGBoostRegressor"], swiftSettings: strict),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Coordinator", "Worker", "Shared"], swiftSettings: strict),
     ]
 )

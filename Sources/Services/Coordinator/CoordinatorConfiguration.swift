@@ -1,0 +1,164 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Shared
+
+/// Everything an operator can set on the coordinator, from a JSON config file
+/// (`snake_case` keys, every one optional) and command-line flags (which win).
+public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
+    /// ROUTER endpoint clients connect to.
+    public var clientEndpoint = "tcp://*:5555"
+    /// ROUTER endpoint workers connect to.
+    public var workerEndpoint = "tcp://*:5556"
+    /// PUB endpoint for the status stream.
+    public var statusEndpoint = "tcp://*:5557"
+    /// `magnus`, `abp`, `glp:N` or `vs:N`.
+    public var policy = "magnus"
+    /// Φ, the WMA threshold (token reads).
+    public var wmaThreshold: Double = 400_000
+    /// KV token slots the batcher plans for (Θ / Δ); when nil, taken from `profile`.
+    public var kvTokenCapacity: Int?
+    /// A named engine profile whose capabilities give the default `kvTokenCapacity`.
+    public var profile: String? = "v100-chatglm6b"
+    /// Check memory with the predicted upper bound instead of the point prediction.
+    public var memoryCheckUsesUpperBound = false
+    /// Dispatches a batch may lose (worker lost, fault) before it is split.
+    public var maxAttempts = 3
+    /// `max_new_tokens` when a submit gives none.
+    public var defaultMaxNewTokens = 512
+    /// Largest `max_new_tokens` accepted.
+    public var maxNewTokensLimit = 4096
+    /// Queued requests beyond which submits are refused `overloaded`.
+    public var maxQueuedRequests = 100_000
+    /// Largest client or worker payload accepted, in bytes.
+    public var maxPayloadBytes = WireProtocol.defaultMaxPayloadBytes
+    /// Finished answers kept for idempotent resubmission.
+    public var finishedCapacity = 100_000
+    /// Task files (JSONL, `shared/data` format) to train the length predictor on at start;
+    /// empty = the `LengthRatioPredictor` prior.
+    public var trainingData: [String] = []
+    /// Rows read from each training file (nil = all).
+    public var trainingRowsPerFile: Int?
+    /// Trees in the trained forest.
+    public var forestTrees = 100
+    /// Seed for the forest.
+    public var seed: UInt64 = 42
+    /// How often workers must beat, seconds.
+    public var heartbeatInterval: Double = 1
+    /// Silence after which a worker is declared lost, seconds.
+    public var heartbeatTimeout: Double = 5
+    /// Seconds between status snapshots.
+    public var statusInterval: Double = 1
+    /// Seconds of history in the snapshot's throughput and latency.
+    public var statusWindow: Double = 30
+    /// Seconds a drain waits for running batches.
+    public var drainTimeout: Double = 30
+    /// `debug`, `info`, `warning` or `error`.
+    public var logLevel = "info"
+    /// Stop (drain) when the process that started the coordinator exits.
+    public var exitWithParent = false
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case clientEndpoint = "client_endpoint"
+        case workerEndpoint = "worker_endpoint"
+        case statusEndpoint = "status_endpoint"
+        case policy
+        case wmaThreshold = "wma_threshold"
+        case kvTokenCapacity = "kv_token_capacity"
+        case profile
+        case memoryCheckUsesUpperBound = "memory_check_upper_bound"
+        case maxAttempts = "max_attempts"
+        case defaultMaxNewTokens = "default_max_new_tokens"
+        case maxNewTokensLimit = "max_new_tokens_limit"
+        case maxQueuedRequests = "max_queued_requests"
+        case maxPayloadBytes = "max_payload_bytes"
+        case finishedCapacity = "finished_capacity"
+        case trainingData = "training_data"
+        case trainingRowsPerFile = "training_rows_per_file"
+        case forestTrees = "forest_trees"
+        case seed
+        case heartbeatInterval = "heartbeat_interval_s"
+        case heartbeatTimeout = "heartbeat_timeout_s"
+        case statusInterval = "status_interval_s"
+        case statusWindow = "status_window_s"
+        case drainTimeout = "drain_timeout_s"
+        case logLevel = "log_level"
+        case exitWithParent = "exit_with_parent"
+    }
+
+    /// Reads every key that is present; absent keys keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
+        }
+        try read(.clientEndpoint, &clientEndpoint)
+        try read(.workerEndpoint, &workerEndpoint)
+        try read(.statusEndpoint, &statusEndpoint)
+        try read(.policy, &policy)
+        try read(.wmaThreshold, &wmaThreshold)
+        kvTokenCapacity = try c.decodeIfPresent(Int.self, forKey: .kvTokenCapacity)
+        if c.contains(.profile) { profile = try c.decodeIfPresent(String.self, forKey: .profile) }
+        try read(.memoryCheckUsesUpperBound, &memoryCheckUsesUpperBound)
+        try read(.maxAttempts, &maxAttempts)
+        try read(.defaultMaxNewTokens, &defaultMaxNewTokens)
+        try read(.maxNewTokensLimit, &maxNewTokensLimit)
+        try read(.maxQueuedRequests, &maxQueuedRequests)
+        try read(.maxPayloadBytes, &maxPayloadBytes)
+        try read(.finishedCapacity, &finishedCapacity)
+        try read(.trainingData, &trainingData)
+        trainingRowsPerFile = try c.decodeIfPresent(Int.self, forKey: .trainingRowsPerFile)
+        try read(.forestTrees, &forestTrees)
+        try read(.seed, &seed)
+        try read(.heartbeatInterval, &heartbeatInterval)
+        try read(.heartbeatTimeout, &heartbeatTimeout)
+        try read(.statusInterval, &statusInterval)
+        try read(.statusWindow, &statusWindow)
+        try read(.drainTimeout, &drainTimeout)
+        try read(.logLevel, &logLevel)
+        try read(.exitWithParent, &exitWithParent)
+    }
+
+    /// Loads a JSON config file.
+    /// - Throws: `UsageError` naming the file and the problem.
+    public static func load(path: String) throws(UsageError) -> CoordinatorConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("cannot read config file \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(CoordinatorConfiguration.self, from: data)
+        } catch {
+            throw UsageError("config file \(path): \(WireCodec.describeDecodingError(error))")
+        }
+    }
+
+    /// Rejects values that cannot work, with a message that says which and why.
+    public func validate() throws(UsageError) {
+        _ = try PolicyName.parse(policy)
+        func check(_ condition: Bool, _ message: String) throws(UsageError) {
+            if !condition { throw UsageError("coordinator configuration: \(message)") }
+        }
+        try check(wmaThreshold > 0, "wma_threshold (Φ) must be positive")
+        try check(kvTokenCapacity.map { $0 > 0 } ?? true, "kv_token_capacity must be positive")
+        try check(kvTokenCapacity != nil || profile != nil, "set kv_token_capacity or a profile")
+        try check(maxAttempts >= 1, "max_attempts must be at least 1")
+        try check(maxNewTokensLimit >= 1, "max_new_tokens_limit must be at least 1")
+        try check((1...maxNewTokensLimit).contains(defaultMaxNewTokens), "default_max_new_tokens must be in 1...max_new_tokens_limit")
+        try check(maxQueuedRequests >= 1, "max_queued_requests must be at least 1")
+        try check((256...WireProtocol.transportMessageLimit).contains(maxPayloadBytes),
+            "max_payload_bytes must be in 256...\(WireProtocol.transportMessageLimit)")
+        try check(finishedCapacity >= 0, "finished_capacity cannot be negative")
+        try check(trainingRowsPerFile.map { $0 >= 1 } ?? true, "training_rows_per_file must be at least 1")
+        try check(forestTrees >= 1, "forest_trees must be at least 1")
+        try check(heartbeatInterval > 0, "heartbeat_interval_s must be positive")
+        try check(heartbeatTimeout > heartbeatInterval, "heartbeat_timeout_s must exceed heartbeat_interval_s")
+        try check(statusInterval > 0, "status_interval_s must be positive")
+        try check(statusWindow > 0, "status_window_s must be positive")
+        try check(drainTimeout >= 0, "drain_timeout_s cannot be negative")
+        try check(LogLevel(name: logLevel) != nil, "log_level must be debug, info, warning or error")
+    }
+}

@@ -1,0 +1,20 @@
+extension ErrorCode {
+    /// The frame is not a JSON object, a field is missing or has the wrong type, or the
+    /// multipart envelope is wrong.
+    public static let malformedMessage = ErrorCode("malformed_message")
+    /// The message's `"v"` is not a protocol version this peer speaks.
+    public static let unsupportedVersion = ErrorCode("unsupported_version")
+    /// The message's `"type"` is not one this socket accepts.
+    public static let unknownType = ErrorCode("unknown_type")
+    /// The payload is larger than the receiver accepts.
+    public static let payloadTooLarge = ErrorCode("payload_too_large")
+    /// A worker message came from a worker the coordinator does not know (it restarted, or
+    /// declared the worker dead): say `hello` again.
+    public static let unknownWorker = ErrorCode("unknown_worker")
+    /// A worker reported on a batch that is not (or no longer) assigned to it.
+    public static let unknownBatch = ErrorCode("unknown_batch")
+    /// A cancel named a request the coordinator does not know.
+    public static let unknownRequest = ErrorCode("unknown_request")
+    /// An unexpected failure inside the coordinator; the message says what.
+    public static let internalError = ErrorCode("internal_error")
+}

@@ -1,0 +1,39 @@
+/// One worker as the status snapshot shows it.
+public struct WorkerStatus: Codable, Sendable, Hashable {
+    public var worker: WorkerID
+    /// `connected` (welcomed, not ready yet), `idle` (ready, waiting for a batch) or `busy`.
+    public var state: String
+    /// The batch it runs, when busy.
+    public var batchID: BatchID?
+    /// Requests in that batch.
+    public var batchSize: Int?
+    /// Seconds it has spent in its current state.
+    public var stateSeconds: Double
+    /// Batches it has completed.
+    public var completedBatches: Int
+    /// GPU and model, from its capabilities.
+    public var gpu: String
+    public var model: String
+
+    public init(
+        worker: WorkerID, state: String, batchID: BatchID?, batchSize: Int?, stateSeconds: Double,
+        completedBatches: Int, gpu: String, model: String
+    ) {
+        self.worker = worker
+        self.state = state
+        self.batchID = batchID
+        self.batchSize = batchSize
+        self.stateSeconds = stateSeconds
+        self.completedBatches = completedBatches
+        self.gpu = gpu
+        self.model = model
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case worker, state, gpu, model
+        case batchID = "batch_id"
+        case batchSize = "batch_size"
+        case stateSeconds = "state_s"
+        case completedBatches = "completed_batches"
+    }
+}

@@ -1,0 +1,35 @@
+/// `WorkerCapabilities` as it travels in `hello`, with snake_case fields.
+public struct WireCapabilities: Codable, Sendable, Hashable {
+    public var gpu: String
+    public var model: String
+    public var memoryBytes: Int
+    public var kvBudgetBytes: Int
+    public var kvBytesPerToken: Int
+    public var maxBatchSize: Int
+    public var engine: String
+
+    public init(_ capabilities: WorkerCapabilities) {
+        gpu = capabilities.gpu
+        model = capabilities.model
+        memoryBytes = capabilities.memoryBytes
+        kvBudgetBytes = capabilities.kvBudgetBytes
+        kvBytesPerToken = capabilities.kvBytesPerToken
+        maxBatchSize = capabilities.maxBatchSize
+        engine = capabilities.engine
+    }
+
+    /// The model value.
+    public var capabilities: WorkerCapabilities {
+        WorkerCapabilities(
+            gpu: gpu, model: model, memoryBytes: memoryBytes, kvBudgetBytes: kvBudgetBytes,
+            kvBytesPerToken: kvBytesPerToken, maxBatchSize: maxBatchSize, engine: engine)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case gpu, model, engine
+        case memoryBytes = "memory_bytes"
+        case kvBudgetBytes = "kv_budget_bytes"
+        case kvBytesPerToken = "kv_bytes_per_token"
+        case maxBatchSize = "max_batch_size"
+    }
+}
