@@ -1,3 +1,4 @@
+import Shared
 import Coordinator
 
 /// A policy as the serving benchmark runs it: one of the scheduler's batching policies with
