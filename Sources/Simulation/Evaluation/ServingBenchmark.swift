@@ -140,9 +140,9 @@ public struct ServingBenchmark: Sendable {
 extension EngineProfile {
     /// The analytic batch-time prior matching this profile's cost model.
     public var analyticPrior: AnalyticBatchTimeModel {
-        AnalyticBatchTimeModel(
-            stepOverhead: stepOverheadSeconds + weightStreamSeconds, kvReadPerToken: kvSecondsPerToken,
-            prefillPerToken: prefillSeconds(batchSize: 1, paddedInput: 512) / 512)
+        let prior = batchTimePrior
+        return AnalyticBatchTimeModel(
+            stepOverhead: prior.stepOverhead, kvReadPerToken: prior.kvReadPerToken, prefillPerToken: prior.prefillPerToken)
     }
 }
 
