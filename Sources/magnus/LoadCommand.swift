@@ -3,6 +3,7 @@ import Foundation
 import Services
 import Shared
 import Simulation
+import Synchronization
 
 /// `magnus load`: replays a workload at a rate against a running coordinator, with a
 /// progress line and a latency/throughput summary.
@@ -10,7 +11,7 @@ enum LoadCommand {
     static let specs: [OptionSpec] = [
         .value("coordinator", "ENDPOINT", "The coordinator's client endpoint.", default: "tcp://127.0.0.1:5555"),
         .value("rate", "REQ/S", "Poisson request rate (a trace is scaled to it).", default: "20"),
-        .value("requests", "N", "Requests to send (0 = keep going until interrupted, 1,000,000 at most).", default: "2000"),
+        .value("requests", "N", "Requests to send (0 = keep going until interrupted: 200,000 at most).", default: "2000"),
         .value("max-new-tokens", "N", "max_new_tokens of every request.", default: "1024"),
         .value("drain-timeout", "SECONDS", "Wait this long after the last submit for answers.", default: "600"),
         .value("id-prefix", "TEXT", "Prefix of request ids (ids must be unique per coordinator).", default: "load"),
@@ -25,7 +26,7 @@ enum LoadCommand {
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
         let workload = try ClientWorkload.load(options, seed: seed)
         var count = try options.int("requests", in: 0...1_000_000)!
-        if count == 0 { count = 1_000_000 }
+        if count == 0 { count = 200_000 }
         let rate = try options.double("rate", in: 0.001...1e6)!
         let maxNewTokens = try options.int("max-new-tokens", in: 1...100_000)!
         let prefix = options.string("id-prefix")! + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -45,8 +46,14 @@ enum LoadCommand {
             throw UsageError("magnus load: no coordinator answers at \(endpoint) (start one with magnus-coordinator)")
         }
         Console.error("magnus load: \(count) requests at \(Format.fixed(rate, 1)) req/s from \(workload.description) to \(endpoint)")
+        let stop = StopFlag()
+        let trap = SignalTrap { _, count in
+            stop.set()
+            if count > 1 { Console.exit(130) }
+        }
+        defer { withExtendedLifetime(trap) {} }
         let outcome = try PacedLoad(client: client, items: items).run(
-            drainTimeout: try options.double("drain-timeout", in: 0...86_400)!
+            drainTimeout: try options.double("drain-timeout", in: 0...86_400)!, shouldStop: { stop.isSet }
         ) { so in
             let p50 = Percentile.of(so.responseTimes.suffix(500).map { $0 }, 0.5)
             Console.progress(
@@ -54,6 +61,7 @@ enum LoadCommand {
                     + "refused \(so.refused.values.reduce(0, +))  recent p50 \(Format.fixed(p50, 2)) s")
         }
         Console.endProgress()
+        if outcome.interrupted { Console.error("magnus load: interrupted; waited for the answers of what was sent") }
         Console.out(summary(outcome))
         if outcome.lost > 0 || outcome.duplicated > 0 { Console.exit(1) }
     }
@@ -79,4 +87,11 @@ enum LoadCommand {
         }
         return text
     }
+}
+
+/// A flag set from a signal handler and read by the load loop.
+final class StopFlag: Sendable {
+    private let value = Synchronization.Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }

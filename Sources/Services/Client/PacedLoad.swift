@@ -22,7 +22,10 @@ public struct PacedLoad {
         public var answered = 0
         public var refused: [String: Int] = [:]
         public var duplicated = 0
+        /// Sent requests with no final answer at the end.
         public var lost = 0
+        /// Whether the run was stopped before every item was sent.
+        public var interrupted = false
         public var seconds = 0.0
         /// Client-side response times of answered requests (seconds, submit to result).
         public var responseTimes: [Double] = []
@@ -41,7 +44,11 @@ public struct PacedLoad {
     /// Sends every item on time and waits up to `drainTimeout` seconds after the last for
     /// the remaining answers.
     /// - Parameter progress: called about twice a second with the outcome so far.
-    public func run(drainTimeout: Double, progress: (Outcome) -> Void = { _ in }) throws -> Outcome {
+    /// - Parameter shouldStop: polled often; once true, sending stops and the replies of what
+    ///   was sent are awaited for at most 5 seconds.
+    public func run(
+        drainTimeout: Double, shouldStop: () -> Bool = { false }, progress: (Outcome) -> Void = { _ in }
+    ) throws -> Outcome {
         let clock = MonotonicClock()
         var outcome = Outcome()
         var sentAt: [RequestID: Double] = [:]
@@ -51,15 +58,20 @@ public struct PacedLoad {
         var deadline = Double.infinity
         while true {
             let now = clock.now
-            while next < items.count && items[next].at <= now {
+            if !outcome.interrupted && next < items.count && shouldStop() {
+                outcome.interrupted = true
+                deadline = now + min(drainTimeout, 5)
+            }
+            while !outcome.interrupted && next < items.count && items[next].at <= now {
                 try client.submit(items[next].submit)
                 sentAt[items[next].submit.id] = clock.now
                 outcome.submitted += 1
                 next += 1
             }
             if next == items.count && deadline == .infinity { deadline = clock.now + drainTimeout }
-            if final.count == items.count || clock.now > deadline { break }
-            let wait = next < items.count ? max(0, min(0.05, items[next].at - clock.now)) : 0.1
+            if final.count == outcome.submitted && (next == items.count || outcome.interrupted) { break }
+            if clock.now > deadline { break }
+            let wait = next < items.count && !outcome.interrupted ? max(0, min(0.05, items[next].at - clock.now)) : 0.1
             if let reply = try client.receive(timeout: wait) {
                 switch reply {
                 case .accepted: outcome.accepted += 1
@@ -89,7 +101,7 @@ public struct PacedLoad {
                 progress(outcome)
             }
         }
-        outcome.lost = items.count - final.count
+        outcome.lost = outcome.submitted - final.count
         outcome.seconds = clock.now
         return outcome
     }

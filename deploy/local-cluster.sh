@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Starts a local Magnus cluster on this machine: one coordinator, N simulated GPU workers,
+# a load generator replaying a workload, and the live status view in the foreground.
+# Ctrl-C stops everything (the coordinator drains first). Logs go to out/cluster/.
+#
+#   deploy/local-cluster.sh [--workers 8] [--rate 100] [--time-scale 20] [--data ../shared/data]
+#                           [--requests 0] [--duration SECONDS] [--no-load] [--profile v100-chatglm6b]
+#                           [--engine simulated|real] [--model smollm2|tiny-random]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+workers=8 rate=100 time_scale=20 data=../shared/data requests=0 duration=0 load=1
+profile=v100-chatglm6b engine=simulated model=smollm2 base_port=${MAGNUS_BASE_PORT:-5555}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --workers) workers=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
+    --time-scale) time_scale=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --requests) requests=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --no-load) load=0; shift ;;
+    --profile) profile=$2; shift 2 ;;
+    --engine) engine=$2; shift 2 ;;
+    --model) model=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "local-cluster: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh
+echo "local-cluster: building (release)…"
+swift build -c release 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -3
+bin=.build/release
+logs=out/cluster
+mkdir -p "$logs"
+
+client_ep="tcp://127.0.0.1:$base_port"
+worker_ep="tcp://127.0.0.1:$((base_port + 1))"
+status_ep="tcp://127.0.0.1:$((base_port + 2))"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "local-cluster: stopping (coordinator drains first)…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive -eq 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  echo "local-cluster: stopped; logs in $logs/"
+}
+trap cleanup EXIT INT TERM
+
+tasks=mt_en_zh,mt_zh_en,gec,detox,code_java_cs,code_cs_java,bugfix,code_comment
+if [ -d "$data" ]; then
+  training=$(echo "$tasks" | tr ',' '\n' | sed "s|^|$data/|; s|$|.jsonl|" | paste -sd, -)
+  training_rows=2500
+  workload=(--data "$data" --tasks "$tasks")
+  echo "local-cluster: real task data from $data"
+else
+  training=builtin
+  training_rows=0
+  workload=(--synthetic --tasks "$tasks")
+  echo "local-cluster: no $data; using the built-in workload generator"
+fi
+
+coordinator_args=(--client-endpoint "$client_ep" --worker-endpoint "$worker_ep" --status-endpoint "$status_ep"
+  --profile "$profile" --training-data "$training")
+[ "$training_rows" -gt 0 ] && coordinator_args+=(--training-rows "$training_rows")
+"$bin/magnus-coordinator" "${coordinator_args[@]}" >"$logs/coordinator.log" 2>&1 &
+pids+=($!)
+
+worker_args=(--coordinator "$worker_ep" --profile "$profile" --time-scale "$time_scale")
+if [ "$engine" = real ]; then
+  worker_args=(--coordinator "$worker_ep" --engine real --model "$model")
+fi
+for gpu in $(seq 0 $((workers - 1))); do
+  "$bin/magnus-worker" "${worker_args[@]}" --gpu "$gpu" --id "local-gpu$gpu" >"$logs/worker$gpu.log" 2>&1 &
+  pids+=($!)
+done
+
+echo "local-cluster: coordinator on $client_ep (workers $worker_ep, status $status_ep), $workers workers"
+if [ $load -eq 1 ]; then
+  "$bin/magnus" load --coordinator "$client_ep" --rate "$rate" --requests "$requests" "${workload[@]}" \
+    >"$logs/load.log" 2>&1 &
+  pids+=($!)
+  echo "local-cluster: replaying the workload at $rate req/s (summary in $logs/load.log)"
+fi
+
+if [ "$duration" != 0 ]; then
+  ( sleep "$duration"; kill -INT $$ ) &
+  pids+=($!)
+fi
+sleep 1
+"$bin/magnus" status --follow --status "$status_ep" --timeout 60
