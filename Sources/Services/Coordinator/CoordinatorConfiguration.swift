@@ -33,7 +33,8 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     public var maxNewTokensLimit = 4096
     /// Queued requests beyond which submits are refused `overloaded`.
     public var maxQueuedRequests = 100_000
-    /// Largest client or worker payload accepted, in bytes.
+    /// Largest client payload accepted, in bytes (worker reports are bounded only by the
+    /// transport limit: they carry every output).
     public var maxPayloadBytes = WireProtocol.defaultMaxPayloadBytes
     /// Finished answers kept for idempotent resubmission.
     public var finishedCapacity = 100_000
