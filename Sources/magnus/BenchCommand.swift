@@ -20,6 +20,8 @@ enum BenchCommand {
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
         .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
+        .value("risk", "P", "Magnus-UA: largest accepted probability that a batch outgrows memory.", default: "0.02"),
+        .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
         .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
         .value("seed", "N", "Seed.", default: "1"),
@@ -66,7 +68,9 @@ enum BenchCommand {
             rates: rates, requestsPerRate: try options.int("requests", in: 1...10_000_000)!, maxNewTokens: maxNewTokens,
             wmaThreshold: try options.double("phi", in: 0...1e15)!,
             memoryCheckUsesUpperBound: options.flag("upper-bound-memory"), seed: seed,
-            jitterSigma: try options.double("jitter", in: 0...2)!)
+            jitterSigma: try options.double("jitter", in: 0...2)!,
+            uncertainty: UncertaintyConfiguration(
+                riskTarget: try options.double("risk", in: 0...1)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
         Console.error("magnus bench: \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
         let started = ContinuousClock.now
         let results = benchmark.run { Console.progress("magnus bench: \($0)") }

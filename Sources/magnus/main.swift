@@ -2,6 +2,9 @@ import Shared
 
 /// `magnus`: the operator's and developer's command line.
 let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
+    ("submit", "Submit one request to a running coordinator and print its result.", SubmitCommand.run),
+    ("load", "Replay a workload at a rate against a running coordinator; summary of latency and throughput.", LoadCommand.run),
+    ("status", "Show the live status stream of a running coordinator (--follow, --json).", StatusCommand.run),
     ("bench-predictor", "Measure generation-length prediction accuracy, latency and training time on real task data.", BenchPredictorCommand.run),
     ("bench", "Simulate the cluster under every policy over a sweep of request rates (table, CSV, SVG).", BenchCommand.run),
     ("bench-scheduler", "Measure submit (WMA insertion) and dispatch (HRRN) cost as the queue grows.", BenchSchedulerCommand.run),

@@ -8,7 +8,7 @@ enum TraceReaderProbe {
 enum FileManagerProbe {
     static func temporaryFile(contents: String) -> String {
         let path = NSTemporaryDirectory() + "magnus-test-\(UUID().uuidString).jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
         return path
     }
     static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }

@@ -24,7 +24,8 @@ public struct ForestLengthPredictor: LengthPredicting {
     public func predict(_ request: Request) -> LengthPrediction {
         let (point, upper) = regressor.predict(extractor.features(for: request), upperQuantile: upperQuantile)
         let cap = max(1, request.maxNewTokens)
-        return LengthPrediction(expected: min(cap, Int(point.rounded())), upper: min(cap, Int(upper.rounded(.up))))
+        return LengthPrediction(
+            expected: min(cap, Int(point.rounded())), upper: min(cap, Int(upper.rounded(.up))), scale: max(point, 1))
     }
 }
 

@@ -12,6 +12,9 @@ public struct Scheduler: Sendable {
     public private(set) var configuration: SchedulerConfiguration
     public private(set) var predictor: any LengthPredicting
     public private(set) var estimator: any BatchTimeEstimating
+    /// When set, predictions are calibrated and the memory check bounds the probability of
+    /// running out of memory instead of trusting point predictions (beyond the paper).
+    public private(set) var uncertainty: UncertaintyModel?
 
     /// Queued batches in creation order.
     public private(set) var queue: [QueuedBatch] = []
@@ -21,10 +24,14 @@ public struct Scheduler: Sendable {
     private var location: [RequestID: BatchID] = [:]
     private var nextBatchNumber: UInt64 = 1
 
-    public init(configuration: SchedulerConfiguration, predictor: any LengthPredicting, estimator: any BatchTimeEstimating) {
+    public init(
+        configuration: SchedulerConfiguration, predictor: any LengthPredicting, estimator: any BatchTimeEstimating,
+        uncertainty: UncertaintyModel? = nil
+    ) {
         self.configuration = configuration
         self.predictor = predictor
         self.estimator = estimator
+        self.uncertainty = uncertainty
     }
 
     // MARK: - Inspection
@@ -57,8 +64,11 @@ public struct Scheduler: Sendable {
                     ))
             ]
         }
-        let prediction = configuration.policy.usesPredictions
+        var prediction = configuration.policy.usesPredictions
             ? predictor.predict(request) : LengthPrediction(expected: request.maxNewTokens, upper: request.maxNewTokens)
+        if let uncertainty, configuration.policy.usesPredictions {
+            prediction = uncertainty.calibrate(prediction, for: request)
+        }
         insert(QueuedRequest(request: request, prediction: prediction))
         return [.accepted(request.id, prediction)]
     }
@@ -79,7 +89,19 @@ public struct Scheduler: Sendable {
                 bestIndex = index
             }
         }
-        guard let bestIndex else { return nil }
+        guard let bestIndex else {
+            // Under an uncertainty model, batches assembled while an application was trusted
+            // can exceed the risk target once the guard distrusts it; halve the most urgent
+            // such batch rather than let it starve.
+            if uncertainty != nil, let index = mostUrgentSplittableBatch(now: now) {
+                let batch = queue.remove(at: index)
+                _ = split(batch.members, parent: batch.id, now: now) {
+                    MagnusError(.outOfMemory, "unreachable: a single request is never split")
+                }
+                return nextBatch(for: worker, capabilities: capabilities, now: now)
+            }
+            return nil
+        }
         var batch = queue.remove(at: bestIndex)
         batch.attempts += 1
         let dispatched = DispatchedBatch(
@@ -107,6 +129,8 @@ public struct Scheduler: Sendable {
             }
             location[member.request.id] = nil
             lengths.append((member.request.inputTokens, output.generatedTokens))
+            uncertainty?.observe(
+                application: member.request.application, prediction: member.prediction, generated: output.generatedTokens)
             actions.append(
                 .completed(
                     CompletedRequest(
@@ -161,6 +185,11 @@ public struct Scheduler: Sendable {
         self.predictor = predictor
     }
 
+    /// Swaps in new calibrated distributions (after retraining), keeping the guard's state.
+    public mutating func replaceUncertainty(_ uncertainty: UncertaintyModel?) {
+        self.uncertainty = uncertainty
+    }
+
     /// Swaps in a retrained estimator and refreshes every queued batch's T_p.
     /// - Complexity: O(queued batches × estimate).
     public mutating func replaceEstimator(_ estimator: any BatchTimeEstimating) {
@@ -195,35 +224,56 @@ public struct Scheduler: Sendable {
     }
 
     /// The queued batch where `member` adds the least WMA without exceeding memory, if that
-    /// WMA is below Φ.
-    /// - Complexity: O(queued batches): each candidate costs O(1) thanks to `BatchShape`.
+    /// WMA is below Φ. With an uncertainty model, "without exceeding memory" means the
+    /// probability of exceeding stays within the risk target; candidates are then tried in
+    /// WMA order.
+    /// - Complexity: O(queued batches) (each candidate costs O(1) thanks to `BatchShape`),
+    ///   plus O(β log n) per candidate whose risk is evaluated.
     private func minimumWMABatch(for member: QueuedRequest, maxSize: Int?) -> Int? {
         let input = member.request.inputTokens
         let generation = member.prediction.expected
         let upper = member.prediction.upper
         let capacity = configuration.kvTokenCapacity
         let useUpper = configuration.memoryCheckUsesUpperBound
-        var best: Int?
-        var bestWMA = Double.infinity
+        var candidates: [(wma: Double, index: Int)] = []
         for (index, batch) in queue.enumerated() where !batch.isSealed {
             if let maxSize, batch.shape.count >= maxSize { continue }
             let tokens = batch.shape.kvTokens(adding: input, generation: generation, upperGeneration: upper, upper: useUpper)
             if tokens > capacity { continue }
             let wma = batch.shape.wastedMemoryAccess(adding: input, generation: generation)
-            if wma < bestWMA {
-                bestWMA = wma
-                best = index
-            }
+            if wma < configuration.wmaThreshold { candidates.append((wma, index)) }
         }
-        return bestWMA < configuration.wmaThreshold ? best : nil
+        guard let uncertainty else { return candidates.min { $0.wma < $1.wma }?.index }
+        candidates.sort { ($0.wma, $0.index) < ($1.wma, $1.index) }
+        for candidate in candidates {
+            let batch = queue[candidate.index]
+            let count = batch.shape.count + 1
+            let cap = capacity / count - max(batch.shape.maxInput, input)
+            let risk = uncertainty.exceedanceProbability(batch.members + [member], generationCap: cap)
+            if risk <= uncertainty.configuration.riskTarget { return candidate.index }
+        }
+        return nil
+    }
+
+    private func mostUrgentSplittableBatch(now: Seconds) -> Int? {
+        var best: Int?
+        for (index, batch) in queue.enumerated() where batch.members.count > 1 {
+            if let current = best, queue[current].responseRatio(at: now) >= batch.responseRatio(at: now) { continue }
+            best = index
+        }
+        return best
     }
 
     private func fits(_ batch: QueuedBatch, on worker: WorkerCapabilities) -> Bool {
         if worker.maxBatchSize > 0 && batch.shape.count > worker.maxBatchSize { return false }
         guard configuration.policy.usesPredictions else { return true }
-        let tokens = batch.shape.kvTokens(upper: configuration.memoryCheckUsesUpperBound)
         // A batch that fits no worker would starve: a single request always goes out.
-        return batch.shape.count == 1 || tokens <= worker.kvTokenCapacity
+        if batch.shape.count == 1 { return true }
+        if let uncertainty {
+            let cap = worker.kvTokenCapacity / batch.shape.count - batch.shape.maxInput
+            return uncertainty.exceedanceProbability(batch.members, generationCap: cap) <= uncertainty.configuration.riskTarget
+        }
+        return batch.shape.kvTokens(upper: configuration.memoryCheckUsesUpperBound) <= worker.kvTokenCapacity
     }
 
     private func estimate(_ batch: QueuedBatch) -> Seconds {

@@ -22,7 +22,7 @@ public enum CoordinatorOptions {
         .value("max-queued", "N", "Queued requests beyond which submits get 'overloaded' (default: \(defaults.maxQueuedRequests))."),
         .value("max-payload-bytes", "N", "Largest message accepted (default: \(defaults.maxPayloadBytes))."),
         .value("finished-capacity", "N", "Finished answers kept for idempotent resubmits (default: \(defaults.finishedCapacity))."),
-        .value("training-data", "FILES", "Comma-separated task JSONL files to train the length predictor on at start (default: none = prior)."),
+        .value("training-data", "FILES", "Comma-separated task JSONL files to train the length predictor on at start; `builtin` = the built-in workload generator (default: none = prior)."),
         .value("training-rows", "N", "Rows read from each training file (default: all)."),
         .value("trees", "N", "Trees in the trained forest (default: \(defaults.forestTrees))."),
         .value("seed", "N", "Seed for the forest (default: \(defaults.seed))."),

@@ -22,6 +22,17 @@ public enum PredictorBootstrap {
     public static func predictor(
         _ configuration: CoordinatorConfiguration, log: ServiceLog
     ) throws -> any LengthPredicting {
+        if configuration.trainingData == ["builtin"] {
+            // The built-in generator: statistics measured on the real task data, made-up text.
+            let counter = HeuristicTokenCounter()
+            let records = SyntheticWorkload(statistics: BuiltInWorkload.paperTasks).records(
+                count: 2_000 * BuiltInWorkload.paperTasks.count, seed: configuration.seed)
+            let predictor = ForestLengthPredictor.train(
+                examples: records.map { LengthExample(record: $0, counter: counter) },
+                forest: RandomForestConfiguration(trees: configuration.forestTrees, seed: configuration.seed))
+            log(.info, "trained the length predictor on \(records.count) rows of the built-in workload generator")
+            return predictor
+        }
         guard !configuration.trainingData.isEmpty else {
             let prior = LengthRatioPredictor()
             log(
@@ -46,6 +57,16 @@ public enum PredictorBootstrap {
         return predictor
     }
 
+    /// The batch-time prior of the configured engine profile (the default V100 figures
+    /// without one).
+    public static func analyticPrior(_ configuration: CoordinatorConfiguration) throws(UsageError) -> AnalyticBatchTimeModel {
+        guard let name = configuration.profile else { return AnalyticBatchTimeModel() }
+        guard let profile = EngineProfile.named(name) else { throw UsageError("unknown engine profile '\(name)'") }
+        let prior = profile.batchTimePrior
+        return AnalyticBatchTimeModel(
+            stepOverhead: prior.stepOverhead, kvReadPerToken: prior.kvReadPerToken, prefillPerToken: prior.prefillPerToken)
+    }
+
     /// The scheduler for a validated configuration.
     public static func scheduler(
         _ configuration: CoordinatorConfiguration, predictor: any LengthPredicting
@@ -55,6 +76,6 @@ public enum PredictorBootstrap {
                 policy: try PolicyName.parse(configuration.policy), wmaThreshold: configuration.wmaThreshold,
                 kvTokenCapacity: try kvTokenCapacity(configuration),
                 memoryCheckUsesUpperBound: configuration.memoryCheckUsesUpperBound, maxAttempts: configuration.maxAttempts),
-            predictor: predictor, estimator: KNNBatchTimeEstimator(samples: []))
+            predictor: predictor, estimator: KNNBatchTimeEstimator(samples: [], prior: try analyticPrior(configuration)))
     }
 }

@@ -53,3 +53,11 @@ extension Console {
         #endif
     }
 }
+
+extension Console {
+    /// Writes text as it is (no newline added), e.g. terminal control sequences.
+    public static func outRaw(_ text: String) {
+        fputs(text, stdout)
+        fflush(stdout)
+    }
+}

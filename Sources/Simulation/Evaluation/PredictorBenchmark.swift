@@ -166,10 +166,7 @@ public struct PredictorBenchmark: Sendable {
             trainingTimeRows: min(trainingTimeRows, train.count), trainingTimes: trainingTimes)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 }
 
 extension PredictorBenchmark.Report {

@@ -1,3 +1,4 @@
+import Shared
 /// Accuracy of length predictions: MAE, RMSE, R² and the share of predictions within
 /// max(10 tokens, 10 %) of the truth.
 public struct RegressionMetrics: Sendable, Hashable {

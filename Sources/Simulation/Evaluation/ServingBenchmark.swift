@@ -18,13 +18,15 @@ public struct ServingBenchmark: Sendable {
     public var seed: UInt64
     public var forest: RandomForestConfiguration
     public var jitterSigma: Double
+    public var uncertainty: UncertaintyConfiguration
 
     public init(
         workload: ServingWorkload, profile: EngineProfile, workers: Int = 8, policies: [PolicySpec], rates: [Double],
         requestsPerRate: Int = 4_000, maxNewTokens: Int = 2_048, wmaThreshold: Double = SchedulerConfiguration.defaultWMAThreshold,
         memoryCheckUsesUpperBound: Bool = false, seed: UInt64 = 1, forest: RandomForestConfiguration = .init(),
-        jitterSigma: Double = 0.05
+        jitterSigma: Double = 0.05, uncertainty: UncertaintyConfiguration = .init()
     ) {
+        self.uncertainty = uncertainty
         self.workload = workload
         self.profile = profile
         self.workers = workers
@@ -85,6 +87,8 @@ public struct ServingBenchmark: Sendable {
     public func run(progress: (String) -> Void = { _ in }) -> [SimulationMetrics] {
         progress("training the length predictor on \(workload.training.count) rows")
         let predictor = trainPredictor()
+        let calibrated = policies.contains { if case .uncertaintyAware = $0 { true } else { false } }
+            ? CalibratedLengthPredictor.train(examples: workload.training, forest: forest, upperLevel: uncertainty.upperLevel) : nil
         let samples = profilingSamples()
         var results: [SimulationMetrics] = []
         for rate in rates {
@@ -96,14 +100,27 @@ public struct ServingBenchmark: Sendable {
                 case .conservativeContinuousBatching:
                     let simulator = ContinuousBatchingSimulator(profile: profile, workers: workers, requests: requests)
                     recorder = simulator.run { done, total in progress("\(label): \(done)/\(total)") }
-                case .scheduler(let batching, let oracle):
+                case .scheduler, .uncertaintyAware:
+                    let batching: BatchingPolicy
+                    let chosen: any LengthPredicting
+                    var model: UncertaintyModel?
+                    switch policy {
+                    case .scheduler(let base, let oracle):
+                        batching = base
+                        chosen = oracle ? OracleLengthPredictor() : predictor
+                    case .uncertaintyAware(let base):
+                        batching = base
+                        chosen = calibrated!.base
+                        model = UncertaintyModel(calibration: calibrated!.calibration, configuration: uncertainty)
+                    case .conservativeContinuousBatching:
+                        preconditionFailure("handled above")
+                    }
                     let configuration = SchedulerConfiguration(
                         policy: batching, wmaThreshold: wmaThreshold, kvTokenCapacity: profile.capabilities.kvTokenCapacity,
                         memoryCheckUsesUpperBound: memoryCheckUsesUpperBound)
                     let scheduler = Scheduler(
-                        configuration: configuration,
-                        predictor: oracle ? OracleLengthPredictor() as any LengthPredicting : predictor,
-                        estimator: KNNBatchTimeEstimator(samples: samples, prior: profile.analyticPrior))
+                        configuration: configuration, predictor: chosen,
+                        estimator: KNNBatchTimeEstimator(samples: samples, prior: profile.analyticPrior), uncertainty: model)
                     let cluster = (0..<workers).map {
                         SimulatedWorker(
                             id: WorkerID("gpu\($0)"),
@@ -123,9 +140,9 @@ public struct ServingBenchmark: Sendable {
 extension EngineProfile {
     /// The analytic batch-time prior matching this profile's cost model.
     public var analyticPrior: AnalyticBatchTimeModel {
-        AnalyticBatchTimeModel(
-            stepOverhead: stepOverheadSeconds + weightStreamSeconds, kvReadPerToken: kvSecondsPerToken,
-            prefillPerToken: prefillSeconds(batchSize: 1, paddedInput: 512) / 512)
+        let prior = batchTimePrior
+        return AnalyticBatchTimeModel(
+            stepOverhead: prior.stepOverhead, kvReadPerToken: prior.kvReadPerToken, prefillPerToken: prior.prefillPerToken)
     }
 }
 

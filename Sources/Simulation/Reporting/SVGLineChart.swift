@@ -1,3 +1,4 @@
+import Shared
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Darwin)

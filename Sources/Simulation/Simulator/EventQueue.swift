@@ -1,3 +1,4 @@
+import Shared
 /// A min-priority queue of timed events, ordered by (time, insertion order) so that events
 /// at the same instant run in the order they were scheduled: the simulator's virtual clock.
 public struct EventQueue<Event>: Sendable where Event: Sendable {

@@ -29,7 +29,7 @@ public struct MarkdownTable: Sendable {
 
 extension String {
     /// Replaces every occurrence without Foundation.
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+    public func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -1,0 +1,69 @@
+/// Calibrated length distributions: per application, the empirical distribution of
+/// actual / predicted ratios on held-out data (split conformal calibration, multiplicative,
+/// since length errors grow with length). A prediction p with raw output s then has
+/// quantile q at s · Q_app(q) and P(G ≤ g) = F_app(g / s).
+public struct LengthCalibration: Sendable, Hashable, Codable {
+    /// Sorted ratios per application with enough samples.
+    public private(set) var ratios: [String: [Double]]
+    /// Sorted ratios of every application, for applications without their own.
+    public private(set) var global: [Double]
+    /// Fewest samples an application needs for its own distribution.
+    public let minimumPerApplication: Int
+
+    public init(ratios: [String: [Double]] = [:], global: [Double] = [], minimumPerApplication: Int = 50) {
+        self.ratios = ratios.mapValues { $0.sorted() }
+        self.global = global.sorted()
+        self.minimumPerApplication = minimumPerApplication
+    }
+
+    /// Fits from held-out (application, raw prediction, actual length) triples.
+    /// - Complexity: O(n log n).
+    public static func fit(
+        _ samples: [(application: String, scale: Double, actual: Int)], minimumPerApplication: Int = 50
+    ) -> LengthCalibration {
+        var byApplication: [String: [Double]] = [:]
+        var all: [Double] = []
+        for sample in samples {
+            let ratio = Double(max(sample.actual, 1)) / max(sample.scale, 1e-9)
+            byApplication[sample.application, default: []].append(ratio)
+            all.append(ratio)
+        }
+        return LengthCalibration(
+            ratios: byApplication.filter { $0.value.count >= minimumPerApplication }, global: all,
+            minimumPerApplication: minimumPerApplication)
+    }
+
+    /// Whether an application has its own calibrated distribution.
+    public func knows(_ application: String) -> Bool { ratios[application] != nil }
+
+    func distribution(_ application: String) -> [Double] { ratios[application] ?? global }
+
+    /// The q-quantile of actual / predicted for an application (1 with no data).
+    /// - Complexity: O(1).
+    public func quantile(_ q: Double, application: String) -> Double {
+        let values = distribution(application)
+        guard !values.isEmpty else { return 1 }
+        // Conformal rank: ceil((n + 1) q) − 1, clamped.
+        let rank = min(values.count - 1, max(0, Int((Double(values.count + 1) * q).rounded(.up)) - 1))
+        return values[rank]
+    }
+
+    /// P(actual / predicted ≤ ratio) for an application (empirical CDF).
+    /// - Complexity: O(log n).
+    public func probability(ratioAtMost ratio: Double, application: String) -> Double {
+        let values = distribution(application)
+        guard !values.isEmpty else { return ratio >= 1 ? 1 : 0 }
+        var lo = 0, hi = values.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if values[mid] <= ratio { lo = mid + 1 } else { hi = mid }
+        }
+        return Double(lo) / Double(values.count)
+    }
+
+    /// Replaces one application's distribution (online recalibration from worker reports).
+    public mutating func update(application: String, ratios newRatios: [Double]) {
+        guard newRatios.count >= minimumPerApplication else { return }
+        ratios[application] = newRatios.sorted()
+    }
+}

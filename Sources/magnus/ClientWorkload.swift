@@ -1,0 +1,30 @@
+import Coordinator
+import Foundation
+import Shared
+import Simulation
+
+/// The workload options shared by `magnus load` (task data, JSONL, trace or built-in).
+enum ClientWorkload {
+    static let specs: [OptionSpec] = [
+        .value("data", "DIR", "Task files (shared/data format); the built-in generator when absent.", default: "../shared/data"),
+        .value("tasks", "LIST", "Tasks of the workload.", default: Application.paperTasks.joined(separator: ",")),
+        .value("jsonl", "FILE", "Replay one JSONL file (task-file format) instead."),
+        .value("trace", "FILE", "Replay a trace CSV (timestamp, input_tokens, output_tokens) instead."),
+        .flag("synthetic", "Use the built-in workload generator even when --data exists."),
+    ]
+
+    static func load(_ options: CommandOptions, seed: UInt64) throws -> ServingWorkload {
+        let tasks = options.list("tasks")!
+        let source: WorkloadSource
+        if let trace = options.string("trace") {
+            source = .trace(path: trace)
+        } else if let jsonl = options.string("jsonl") {
+            source = .jsonl(path: jsonl)
+        } else if !options.flag("synthetic"), let data = options.string("data"), FileManager.default.fileExists(atPath: data) {
+            source = .taskData(directory: data, tasks: tasks)
+        } else {
+            source = .synthetic(tasks: tasks)
+        }
+        return try ServingWorkload.load(source, perTask: 2_000, seed: seed)
+    }
+}

@@ -1,0 +1,82 @@
+import Coordinator
+import Foundation
+import Services
+import Shared
+import Simulation
+
+/// `magnus load`: replays a workload at a rate against a running coordinator, with a
+/// progress line and a latency/throughput summary.
+enum LoadCommand {
+    static let specs: [OptionSpec] = [
+        .value("coordinator", "ENDPOINT", "The coordinator's client endpoint.", default: "tcp://127.0.0.1:5555"),
+        .value("rate", "REQ/S", "Poisson request rate (a trace is scaled to it).", default: "20"),
+        .value("requests", "N", "Requests to send (0 = keep going until interrupted, 1,000,000 at most).", default: "2000"),
+        .value("max-new-tokens", "N", "max_new_tokens of every request.", default: "1024"),
+        .value("drain-timeout", "SECONDS", "Wait this long after the last submit for answers.", default: "600"),
+        .value("id-prefix", "TEXT", "Prefix of request ids (ids must be unique per coordinator).", default: "load"),
+        .value("seed", "N", "Seed.", default: "1"),
+    ] + ClientWorkload.specs
+
+    static func run(_ arguments: [String]) throws {
+        let options = try CommandOptions(
+            command: "magnus load", summary: "replay a workload against a running coordinator", specs: specs,
+            arguments: arguments)
+        if options.wantsHelp { return Console.out(options.help) }
+        let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
+        let workload = try ClientWorkload.load(options, seed: seed)
+        var count = try options.int("requests", in: 0...1_000_000)!
+        if count == 0 { count = 1_000_000 }
+        let rate = try options.double("rate", in: 0.001...1e6)!
+        let maxNewTokens = try options.int("max-new-tokens", in: 1...100_000)!
+        let prefix = options.string("id-prefix")! + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let requests = workload.requests(count: count, rate: rate, maxNewTokens: maxNewTokens, seed: seed)
+        let items = requests.map { request in
+            PacedLoad.Item(
+                at: request.arrival,
+                submit: SubmitMessage(
+                    id: RequestID("\(prefix)-\(request.id.rawValue)"), application: request.application,
+                    instruction: request.instruction, input: request.input, inputTokens: request.inputTokens,
+                    maxNewTokens: request.maxNewTokens, simulatedOutputTokens: request.referenceOutputTokens))
+        }
+        let endpoint = options.string("coordinator")!
+        let client = try MagnusClient(endpoint: endpoint)
+        defer { client.close() }
+        guard try client.ping(timeout: 5) != nil else {
+            throw UsageError("magnus load: no coordinator answers at \(endpoint) (start one with magnus-coordinator)")
+        }
+        Console.error("magnus load: \(count) requests at \(Format.fixed(rate, 1)) req/s from \(workload.description) to \(endpoint)")
+        let outcome = try PacedLoad(client: client, items: items).run(
+            drainTimeout: try options.double("drain-timeout", in: 0...86_400)!
+        ) { so in
+            let p50 = Percentile.of(so.responseTimes.suffix(500).map { $0 }, 0.5)
+            Console.progress(
+                "magnus load: \(Format.fixed(so.seconds, 0)) s  sent \(so.submitted)/\(count)  answered \(so.answered)  "
+                    + "refused \(so.refused.values.reduce(0, +))  recent p50 \(Format.fixed(p50, 2)) s")
+        }
+        Console.endProgress()
+        Console.out(summary(outcome))
+        if outcome.lost > 0 || outcome.duplicated > 0 { Console.exit(1) }
+    }
+
+    static func summary(_ o: PacedLoad.Outcome) -> String {
+        var table = MarkdownTable(header: ["submitted", "accepted", "answered", "refused", "duplicated", "lost", "req/s", "tok/s"])
+        table.add([
+            String(o.submitted), String(o.accepted), String(o.answered), String(o.refused.values.reduce(0, +)),
+            String(o.duplicated), String(o.lost), Format.fixed(Double(o.answered) / max(o.seconds, 1e-9), 2),
+            Format.fixed(Double(o.generatedTokens) / max(o.seconds, 1e-9), 0),
+        ])
+        var latency = MarkdownTable(header: ["response mean s", "p50 s", "p95 s", "p99 s", "predictor MAE (tokens)"])
+        let times = o.responseTimes
+        latency.add([
+            Format.fixed(times.isEmpty ? .nan : times.reduce(0, +) / Double(times.count), 2),
+            Format.fixed(Percentile.of(times, 0.5), 2), Format.fixed(Percentile.of(times, 0.95), 2),
+            Format.fixed(Percentile.of(times, 0.99), 2),
+            Format.fixed(o.predictionErrors.isEmpty ? .nan : o.predictionErrors.reduce(0, +) / Double(o.predictionErrors.count), 1),
+        ])
+        var text = table.markdown + "\n\n" + latency.markdown
+        if !o.refused.isEmpty {
+            text += "\n\nrefused: " + o.refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        return text
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Services
+import Shared
+
+/// `magnus submit`: one request, printed as it is acknowledged and answered.
+enum SubmitCommand {
+    static let specs: [OptionSpec] = [
+        .value("coordinator", "ENDPOINT", "The coordinator's client endpoint.", default: "tcp://127.0.0.1:5555"),
+        .value("application", "NAME", "Application (task) name.", default: "gec"),
+        .value("instruction", "TEXT", "The application's instruction (default: the catalog's for the application)."),
+        .value("input", "TEXT", "The user input (required)."),
+        .value("id", "ID", "Request id (default: a random one). Resubmitting an id is idempotent."),
+        .value("max-new-tokens", "N", "Cap on generated tokens."),
+        .value("deadline-ms", "MS", "Deadline relative to submission."),
+        .value("timeout", "SECONDS", "How long to wait for the answer.", default: "120"),
+        .flag("json", "Print the raw reply messages as JSON lines."),
+    ]
+
+    static func run(_ arguments: [String]) throws {
+        let options = try CommandOptions(
+            command: "magnus submit", summary: "submit one request and wait for its result", specs: specs, arguments: arguments)
+        if options.wantsHelp { return Console.out(options.help) }
+        guard let input = options.string("input") else { throw UsageError("magnus submit: --input is required") }
+        let application = options.string("application")!
+        let id = RequestID(options.string("id") ?? "cli-" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        let client = try MagnusClient(endpoint: options.string("coordinator")!)
+        defer { client.close() }
+        try client.submit(
+            SubmitMessage(
+                id: id, application: application,
+                instruction: options.string("instruction") ?? Application.forTask(application).instruction, input: input,
+                maxNewTokens: try options.int("max-new-tokens", in: 1...1_000_000),
+                deadlineMilliseconds: try options.int("deadline-ms", in: 1...Int(Int32.max))))
+        let timeout = try options.double("timeout", in: 0.1...86_400)!
+        let clock = ContinuousClock()
+        let start = clock.now
+        while true {
+            let elapsed = start.duration(to: clock.now).inSeconds
+            guard elapsed < timeout, let reply = try client.receive(timeout: timeout - elapsed) else {
+                throw MagnusError(.deadlineExceeded, "no answer for \(id) within \(Format.fixed(timeout, 0)) s")
+            }
+            guard reply.requestID == id else { continue }
+            if options.flag("json") {
+                Console.out(String(decoding: reply.payload, as: UTF8.self))
+            } else {
+                switch reply {
+                case .accepted(let accepted): Console.error("accepted \(accepted.id): predicted \(accepted.predictedTokens) tokens")
+                case .result(let result):
+                    Console.out(result.text)
+                    Console.error(
+                        "result \(result.id): \(result.generatedTokens) tokens (predicted \(result.predictedTokens)) on \(result.worker), "
+                            + "\(Format.fixed(result.responseMilliseconds, 0)) ms")
+                case .error(let error): throw MagnusError(error.code, error.message)
+                case .cancelled: Console.error("cancelled \(id)")
+                case .pong: break
+                }
+            }
+            if reply.isFinal { return }
+        }
+    }
+}
+

@@ -1,0 +1,88 @@
+"""End-to-end test of the Python client against the real executables on loopback."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from magnus_client import MagnusClient, MagnusError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[3]
+BUILD = Path(os.environ.get("MAGNUS_BUILD_DIR", ROOT / ".build" / "debug"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    coordinator = BUILD / "magnus-coordinator"
+    worker = BUILD / "magnus-worker"
+    if not coordinator.exists() or not worker.exists():
+        pytest.fail(f"build the executables first (swift build); not found in {BUILD}")
+    ports = [free_port() for _ in range(3)]
+    client_ep, worker_ep, status_ep = (f"tcp://127.0.0.1:{p}" for p in ports)
+    processes = [subprocess.Popen(
+        [str(coordinator), "--client-endpoint", client_ep, "--worker-endpoint", worker_ep,
+         "--status-endpoint", status_ep, "--log-level", "warning", "--exit-with-parent"],
+        start_new_session=True)]
+    try:
+        for gpu in range(2):
+            processes.append(subprocess.Popen(
+                [str(worker), "--coordinator", worker_ep, "--gpu", str(gpu), "--id", f"py-gpu{gpu}",
+                 "--time-scale", "200", "--log-level", "warning", "--exit-with-parent"],
+                start_new_session=True))
+        yield client_ep
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_results_come_back_for_every_request(cluster):
+    with MagnusClient(cluster) as client:
+        assert client.ping(timeout=10)
+        ids = [client.submit("gec", "Correct the grammatical errors in the following sentence:",
+                             f"She have {i} apples .", request_id=f"py-{i}") for i in range(40)]
+        replies = client.wait(ids, timeout=60)
+        assert set(replies) == set(ids)
+        assert all(reply["type"] == "result" for reply in replies.values())
+        assert all(reply["generated_tokens"] >= 1 and reply["text"] for reply in replies.values())
+
+
+def test_resubmitting_a_finished_id_returns_the_stored_result(cluster):
+    with MagnusClient(cluster) as client:
+        first = client.call("detox", "Rewrite politely:", "this is dumb", request_id="py-idem")
+        second = client.call("detox", "Rewrite politely:", "this is dumb", request_id="py-idem")
+        assert second["text"] == first["text"] and second["generated_tokens"] == first["generated_tokens"]
+
+
+def test_same_id_with_other_content_is_refused(cluster):
+    with MagnusClient(cluster) as client:
+        client.call("detox", "Rewrite politely:", "first text", request_id="py-dup")
+        with pytest.raises(MagnusError) as error:
+            client.call("detox", "Rewrite politely:", "different text", request_id="py-dup")
+        assert error.value.code == "duplicate_id"
+
+
+def test_malformed_message_gets_an_error_reply(cluster):
+    with MagnusClient(cluster) as client:
+        client._socket.send(b"{not json")
+        reply = client.receive(timeout=10)
+        assert reply is not None and reply["type"] == "error"
+        assert reply["code"] == "malformed_message"
