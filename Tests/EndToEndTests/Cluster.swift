@@ -29,8 +29,10 @@ final class Cluster {
     init(
         workers workerCount: Int, timeScale: Double, coordinatorArguments: [String] = [], workerArguments: [String] = []
     ) throws {
-        directory = URL(fileURLWithPath: "/tmp", isDirectory: true)
-            .appendingPathComponent("magnus-e2e-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        // ipc:// paths must stay under ~100 bytes: fall back to /tmp for a long TMPDIR.
+        var base = FileManager.default.temporaryDirectory
+        if base.path.utf8.count > 60 { base = URL(fileURLWithPath: "/tmp", isDirectory: true) }
+        directory = base.appendingPathComponent("magnus-e2e-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         clientEndpoint = "ipc://\(directory.path)/client"
         workerEndpoint = "ipc://\(directory.path)/worker"

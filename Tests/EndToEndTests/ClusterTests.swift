@@ -61,8 +61,9 @@ struct ClusterTests {
 
     @Test(.timeLimit(.minutes(1)))
     func killedWorkerLosesNothingAndAnswersNothingTwice() throws {
-        // Slow enough that batches take real time: a kill lands mid-batch.
-        let cluster = try Cluster(workers: 4, timeScale: 10)
+        // Every batch decodes at least 40 steps (over a modelled second), a quarter of a second
+        // of real time at this scale: a kill right after a dispatch lands mid-batch.
+        let cluster = try Cluster(workers: 4, timeScale: 4)
         defer { cluster.stop() }
         let status = try StatusSubscriber(endpoint: cluster.statusEndpoint)
         // A snapshot proves the subscription is live before any work is dispatched.
@@ -73,7 +74,7 @@ struct ClusterTests {
         try #require(live, "no status snapshot\n\(cluster.logs())")
 
         let client = try MagnusClient(endpoint: cluster.clientEndpoint)
-        let submits = Workload.requests(300, prefix: "kill", seed: 7, maxInputWords: 60)
+        let submits = Workload.requests(300, prefix: "kill", seed: 7, maxInputWords: 60, minOutput: 40)
         for submit in submits { try client.submit(submit) }
 
         // Kill w0 right after it receives a batch.

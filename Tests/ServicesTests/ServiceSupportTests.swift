@@ -114,3 +114,15 @@ struct ServiceSupportTests {
         #expect(throws: UsageError.self) { try WorkerOptions.parse(["--coordinator", "x", "--profile", "tpu"]) }
     }
 }
+
+@Suite("Client helpers")
+struct ClientHelperTests {
+    @Test func submitFromTaskRecord() {
+        let record = TaskRecord(task: "gec", input: "She go home.", reference: "She goes home.")
+        let submit = SubmitMessage(id: RequestID("g1"), record: record)
+        #expect(submit.application == "gec" && submit.instruction == Application.forTask("gec").instruction)
+        #expect(submit.input == "She go home.")
+        #expect(submit.simulatedOutputTokens == HeuristicTokenCounter().count("She goes home."))
+        #expect(submit.inputTokens == nil)
+    }
+}

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Coordinator
 import Shared
 
 /// Everything an operator can set on the coordinator, from a JSON config file
@@ -17,7 +18,7 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     /// `magnus`, `abp`, `glp:N` or `vs:N`.
     public var policy = "magnus"
     /// Φ, the WMA threshold (token reads).
-    public var wmaThreshold: Double = 400_000
+    public var wmaThreshold: Double = SchedulerConfiguration.defaultWMAThreshold
     /// KV token slots the batcher plans for (Θ / Δ); when nil, taken from `profile`.
     public var kvTokenCapacity: Int?
     /// A named engine profile whose capabilities give the default `kvTokenCapacity`.
@@ -32,7 +33,8 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     public var maxNewTokensLimit = 4096
     /// Queued requests beyond which submits are refused `overloaded`.
     public var maxQueuedRequests = 100_000
-    /// Largest client or worker payload accepted, in bytes.
+    /// Largest client payload accepted, in bytes (worker reports are bounded only by the
+    /// transport limit: they carry every output).
     public var maxPayloadBytes = WireProtocol.defaultMaxPayloadBytes
     /// Finished answers kept for idempotent resubmission.
     public var finishedCapacity = 100_000

@@ -16,7 +16,8 @@ extension CoordinatorRuntime {
         }
         let message: WorkerMessage
         do {
-            message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: configuration.maxPayloadBytes)
+            // Batch reports carry every output text: only the transport limit applies.
+            message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
         } catch {
             return [workerError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent a bad message: \(error)")]
         }

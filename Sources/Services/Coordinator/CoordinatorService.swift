@@ -22,7 +22,7 @@ public final class CoordinatorService: Sendable {
     private struct Control {
         var drainRequested = false
         var stopRequested = false
-        var startResult: Result<CoordinatorEndpoints, ZMQError>?
+        var startResult: Result<CoordinatorEndpoints, BindError>?
         var exitStatus: Int32?
     }
 
@@ -37,8 +37,8 @@ public final class CoordinatorService: Sendable {
 
     /// Binds the sockets on the service thread and starts its loop.
     /// - Returns: the bound endpoints.
-    /// - Throws: `ZMQError` when an endpoint cannot be bound (malformed, in use...).
-    public func start() throws(ZMQError) -> CoordinatorEndpoints {
+    /// - Throws: `BindError` when an endpoint cannot be bound (malformed, in use...).
+    public func start() throws(BindError) -> CoordinatorEndpoints {
         let thread = Thread { [self] in
             let status = run()
             control.withLock { $0.exitStatus = status }
@@ -81,7 +81,7 @@ public final class CoordinatorService: Sendable {
         do {
             sockets = try Sockets(configuration: configuration)
         } catch {
-            log(.error, "cannot bind: \(error)")
+            log(.error, error.description)
             control.withLock { $0.startResult = .failure(error) }
             started.signal()
             return 1
@@ -181,24 +181,43 @@ public final class CoordinatorService: Sendable {
         let status: ZMQSocket
         let endpoints: CoordinatorEndpoints
 
-        init(configuration: CoordinatorConfiguration) throws(ZMQError) {
-            context = try ZMQContext()
-            clients = try context.socket(.router, linger: 1000)
-            workers = try context.socket(.router, linger: 1000)
-            status = try context.socket(.pub, linger: 0)
-            for socket in [clients, workers] {
-                try socket.setRouterMandatory(true)
-                try socket.setMaxMessageSize(WireProtocol.transportMessageLimit)
-                try socket.setSendHighWaterMark(100_000)
-                try socket.setReceiveHighWaterMark(100_000)
+        init(configuration: CoordinatorConfiguration) throws(BindError) {
+            func make(_ role: String, _ endpoint: String, _ body: () throws(ZMQError) -> ZMQSocket) throws(BindError) -> ZMQSocket {
+                do {
+                    return try body()
+                } catch {
+                    throw BindError(role: role, endpoint: endpoint, error: error)
+                }
             }
-            try clients.bind(configuration.clientEndpoint)
-            try workers.bind(configuration.workerEndpoint)
-            try status.bind(configuration.statusEndpoint)
+            do {
+                context = try ZMQContext()
+            } catch {
+                throw BindError(role: "context", endpoint: "", error: error)
+            }
+            let context = context
+            func router(_ role: String, _ endpoint: String) throws(BindError) -> ZMQSocket {
+                try make(role, endpoint) { () throws(ZMQError) in
+                    let socket = try context.socket(.router, linger: 1000)
+                    try socket.setRouterMandatory(true)
+                    try socket.setMaxMessageSize(WireProtocol.transportMessageLimit)
+                    try socket.setSendHighWaterMark(100_000)
+                    try socket.setReceiveHighWaterMark(100_000)
+                    try socket.bind(endpoint)
+                    return socket
+                }
+            }
+            clients = try router("client", configuration.clientEndpoint)
+            workers = try router("worker", configuration.workerEndpoint)
+            status = try make("status", configuration.statusEndpoint) { () throws(ZMQError) in
+                let socket = try context.socket(.pub, linger: 0)
+                try socket.bind(configuration.statusEndpoint)
+                return socket
+            }
+            let clients = clients, workers = workers, status = status
             endpoints = CoordinatorEndpoints(
-                client: try clients.lastEndpoint ?? configuration.clientEndpoint,
-                worker: try workers.lastEndpoint ?? configuration.workerEndpoint,
-                status: try status.lastEndpoint ?? configuration.statusEndpoint)
+                client: ((try? clients.lastEndpoint) ?? nil) ?? configuration.clientEndpoint,
+                worker: ((try? workers.lastEndpoint) ?? nil) ?? configuration.workerEndpoint,
+                status: ((try? status.lastEndpoint) ?? nil) ?? configuration.statusEndpoint)
         }
 
         func close() {

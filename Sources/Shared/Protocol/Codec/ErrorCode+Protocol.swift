@@ -13,8 +13,6 @@ extension ErrorCode {
     public static let unknownWorker = ErrorCode("unknown_worker")
     /// A worker reported on a batch that is not (or no longer) assigned to it.
     public static let unknownBatch = ErrorCode("unknown_batch")
-    /// A cancel named a request the coordinator does not know.
-    public static let unknownRequest = ErrorCode("unknown_request")
     /// An unexpected failure inside the coordinator; the message says what.
     public static let internalError = ErrorCode("internal_error")
 }
