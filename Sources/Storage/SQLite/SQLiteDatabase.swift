@@ -47,6 +47,8 @@ public final class SQLiteDatabase {
         try check(magnus_sqlite_db_config_flag(connection, SQLITE_DBCONFIG_DQS_DML, 0, nil))
         try check(magnus_sqlite_db_config_flag(connection, SQLITE_DBCONFIG_DQS_DDL, 0, nil))
         guard !configuration.readOnly else { return }
+        // A no-op on files that already have tables.
+        if configuration.incrementalAutoVacuum { try execute("PRAGMA auto_vacuum = INCREMENTAL") }
         let mode = try scalarText("PRAGMA journal_mode = WAL")
         guard mode == "wal" || path == ":memory:" || path.isEmpty else {
             throw SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "could not switch \(path) to WAL mode (got \(mode))")
@@ -174,6 +176,12 @@ public final class SQLiteDatabase {
     /// Copies the write-ahead log into the database and truncates it (e.g. after pruning).
     public func checkpoint() throws(SQLiteError) {
         try check(sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil))
+    }
+
+    /// Returns up to `pages` free pages to the file system (all with nil); needs a file
+    /// created with `incrementalAutoVacuum`, otherwise it does nothing.
+    public func incrementalVacuum(pages: Int? = nil) throws(SQLiteError) {
+        try execute("PRAGMA incremental_vacuum\(pages.map { "(\($0))" } ?? "")")
     }
 
     // MARK: - Transactions
