@@ -75,3 +75,21 @@ struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Rows of a query on a second, read-only connection to the store's file (WAL lets it read
+/// while the store is open).
+func inspect(_ directory: String, _ sql: String, _ values: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+    let database = try SQLiteDatabase(path: directory + "/log.sqlite", configuration: SQLiteConfiguration(readOnly: true))
+    defer { try? database.close() }
+    let statement = try database.prepare(sql)
+    return try statement.query(values) { row in (0..<Int32(row.columnCount)).map { row.value($0) } }
+}
+
+/// The scheduler's next batch for `worker`, recorded as dispatched in the store.
+func dispatch(_ scheduler: inout Scheduler, to worker: String, store: LogStore, now: Seconds) throws -> DispatchedBatch {
+    guard let batch = scheduler.nextBatch(for: WorkerID(worker), capabilities: testWorker, now: now) else {
+        throw TestFailure("no batch for \(worker)")
+    }
+    try store.markDispatched(batch, at: now)
+    return batch
+}
