@@ -62,9 +62,18 @@ import Testing
             try database.execute("CREATE TABLE t (x INTEGER)")
             try database.transaction { () throws(SQLiteError) in
                 try database.execute("INSERT INTO t VALUES (1)", [])
-                try database.transaction { () throws(SQLiteError) in  // joins the outer one
+                try database.transaction { () throws(SQLiteError) in  // a savepoint
                     try database.execute("INSERT INTO t VALUES (2)", [])
                 }
+                // A failing nested transaction undoes only its own change.
+                do {
+                    try database.transaction { () throws(SQLiteError) in
+                        try database.execute("INSERT INTO t VALUES (99)", [])
+                        try database.execute("INSERT INTO nope VALUES (1)", [])
+                    }
+                    Issue.record("the nested transaction should have failed")
+                } catch {}
+                #expect(database.isInTransaction)
             }
             #expect(throws: SQLiteError.self) {
                 try database.transaction { () throws(SQLiteError) in

@@ -93,3 +93,54 @@ func dispatch(_ scheduler: inout Scheduler, to worker: String, store: LogStore, 
     try store.markDispatched(batch, at: now)
     return batch
 }
+
+/// Labelled examples of two applications: "double" answers with about twice the input's
+/// length, "half" with about half of it (times `scale`).
+func syntheticExamples(count: Int, seed: UInt64, scale: Double = 1) -> [LengthExample] {
+    var generator = SplitMix64(seed: seed)
+    let words = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa"]
+    return (0..<count).map { i in
+        let length = 5 + Int(generator.next() % 150)
+        let text = (0..<(length / 5 + 1)).map { _ in words[Int(generator.next() % 7)] }.joined(separator: " ")
+        let doubling = i % 2 == 0
+        let generated = Int((Double(doubling ? 2 * length : length / 2 + 1) * scale).rounded())
+        return LengthExample(
+            application: doubling ? "double" : "half", instruction: doubling ? "Repeat twice:" : "Summarise:", input: text,
+            inputTokens: length, generatedTokens: max(1, generated))
+    }
+}
+
+/// A small, fast forest for tests.
+let smallForest = RandomForestConfiguration(trees: 8, maxDepth: 10, minSamplesLeaf: 3, seed: 7)
+
+/// Examples as finished requests in the log, in order, with the given logged prediction.
+func logged(_ examples: [LengthExample], from position: Int64 = 1, predicted: (LengthExample) -> Int) -> [LoggedRequest] {
+    examples.enumerated().map { offset, example in
+        LoggedRequest(
+            request: Request(
+                id: RequestID("log-\(position + Int64(offset))"), application: example.application,
+                instruction: example.instruction, input: example.input, inputTokens: example.inputTokens, maxNewTokens: 4096,
+                arrival: 0),
+            prediction: LengthPrediction(expected: predicted(example), upper: predicted(example)),
+            generatedTokens: example.generatedTokens, finishedAt: Double(offset), logPosition: position + Int64(offset))
+    }
+}
+
+/// The "true" batch time of the tests: linear in β, L and G.
+func trueBatchTime(_ features: BatchFeatures) -> Seconds {
+    0.5 + 0.1 * Double(features.batchSize) + 0.01 * Double(features.maxInput) + 0.05 * Double(features.maxGeneration)
+}
+
+/// Batches on a grid of features with their true time, estimated by `estimate`.
+func loggedBatches(count: Int, from position: Int64 = 1, seed: UInt64, time: (BatchFeatures) -> Seconds = trueBatchTime,
+                   estimate: (BatchFeatures) -> Seconds) -> [LoggedBatch] {
+    var generator = SplitMix64(seed: seed)
+    return (0..<count).map { offset in
+        let features = BatchFeatures(
+            batchSize: 1 + Int(generator.next() % 16), maxInput: 10 + Int(generator.next() % 300),
+            maxGeneration: 5 + Int(generator.next() % 300))
+        return LoggedBatch(
+            features: features, actualMaxGeneration: features.maxGeneration, estimatedTime: estimate(features),
+            actualTime: time(features), finishedAt: Double(offset), logPosition: position + Int64(offset))
+    }
+}

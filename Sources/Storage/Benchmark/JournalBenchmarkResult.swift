@@ -13,6 +13,7 @@ public struct JournalBenchmarkResult: Sendable, Hashable, CustomStringConvertibl
     public var description: String {
         let rate = Int(acceptsPerSecond.rounded())
         let slowest = (maxCommitSeconds * 1e6).rounded() / 1e3
-        return "synchronous=\(synchronous.rawValue) batch=\(perTransaction): \(rate) accepts/s (\(requests) in \(seconds) s, slowest commit \(slowest) ms)"
+        let elapsed = (seconds * 1_000).rounded() / 1_000
+        return "synchronous=\(synchronous.rawValue) batch=\(perTransaction): \(rate) accepts/s (\(requests) in \(elapsed) s, slowest commit \(slowest) ms)"
     }
 }

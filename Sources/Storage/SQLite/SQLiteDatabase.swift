@@ -14,6 +14,8 @@ public final class SQLiteDatabase {
     public let configuration: SQLiteConfiguration
     /// Prepared statements reused by `cachedStatement`, finalized by `close()`.
     private var statementCache: [String: SQLiteStatement] = [:]
+    /// Open `transaction` calls, naming nested savepoints.
+    private var savepointDepth = 0
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, configuration: SQLiteConfiguration = .init()) throws(SQLiteError) {
@@ -187,28 +189,32 @@ public final class SQLiteDatabase {
     // MARK: - Transactions
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
-    /// Inside an open transaction `body` joins it instead (no nesting, no savepoint): the
-    /// outermost transaction decides.
+    /// Inside an open transaction `body` runs in a savepoint instead: a failure undoes only
+    /// its own changes, and the outermost transaction decides what is committed.
     public func transaction<T, E: Error>(
         _ kind: SQLiteTransactionKind = .immediate, mapError: (SQLiteError) -> E, _ body: () throws(E) -> T
     ) throws(E) -> T {
-        if isInTransaction { return try body() }
+        let savepoint = isInTransaction ? "magnus_savepoint_\(savepointDepth)" : nil
+        let begin = savepoint.map { "SAVEPOINT \($0)" } ?? "BEGIN \(kind.rawValue) TRANSACTION"
+        let commit = savepoint.map { "RELEASE \($0)" } ?? "COMMIT TRANSACTION"
         do {
-            try execute("BEGIN \(kind.rawValue) TRANSACTION")
+            try execute(begin)
         } catch {
             throw mapError(error)
         }
+        savepointDepth += 1
+        defer { savepointDepth -= 1 }
         let result: T
         do {
             result = try body()
         } catch {
-            rollbackQuietly()
+            undo(savepoint)
             throw error
         }
         do {
-            try execute("COMMIT TRANSACTION")
+            try execute(commit)
         } catch {
-            rollbackQuietly()
+            undo(savepoint)
             throw mapError(error)
         }
         return result
@@ -221,9 +227,15 @@ public final class SQLiteDatabase {
         try transaction(kind, mapError: { $0 }, body)
     }
 
-    private func rollbackQuietly() {
-        // A failed COMMIT may already have rolled back; ROLLBACK then fails harmlessly.
-        if isInTransaction { sqlite3_exec(connection, "ROLLBACK TRANSACTION", nil, nil, nil) }
+    /// Rolls back a savepoint or the whole transaction, ignoring failures (a failed COMMIT
+    /// may already have rolled back).
+    private func undo(_ savepoint: String?) {
+        guard isInTransaction else { return }
+        if let savepoint {
+            sqlite3_exec(connection, "ROLLBACK TO \(savepoint); RELEASE \(savepoint)", nil, nil, nil)
+        } else {
+            sqlite3_exec(connection, "ROLLBACK TRANSACTION", nil, nil, nil)
+        }
     }
 }
 

@@ -83,7 +83,9 @@ public final class LogStore {
     }
 
     /// Runs `body` as one transaction: every write inside commits together when it returns
-    /// (one disk sync), or none does when it throws. Calls nest by joining the outer one.
+    /// (one disk sync), or none does when it throws. Store calls inside it run in
+    /// savepoints: one that fails undoes only its own changes, so the caller may catch its
+    /// error and go on.
     public func write<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
         try database.transaction(.immediate, mapError: StorageError.database, body)
     }
@@ -94,7 +96,7 @@ public final class LogStore {
         try database.transaction(.deferred, mapError: StorageError.database, body)
     }
 
-    /// Runs SQLite calls as one transaction (joining an open one).
+    /// Runs SQLite calls as one transaction (a savepoint inside an open one).
     func transaction<T>(_ body: () throws(SQLiteError) -> T) throws(StorageError) -> T {
         try wrap { () throws(SQLiteError) in try database.transaction(.immediate, body) }
     }
