@@ -1,4 +1,5 @@
 import Coordinator
+import Foundation
 import Shared
 import Testing
 @testable import Storage
@@ -173,6 +174,38 @@ import Testing
                 try store.recordFailure(of: half.id, reason: reason, actions: final, at: 4)
                 let failed = try #require(try store.finishedResult(half.requests[0].id))
                 #expect(failed.status == .failed && failed.error?.code == .outOfMemory)
+            }
+        }
+    }
+
+    @Test func theFilesAsAKilledProcessLeavesThemRecoverEveryCommittedAccept() throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory + "/killed", withIntermediateDirectories: true)
+            try withStore(in: directory) { (store) throws in
+                var scheduler = makeScheduler(batchSize: 4)
+                try store.write { () throws(StorageError) in
+                    for i in 0..<50 {
+                        let request = makeRequest("k\(i)", arrival: Double(i))
+                        try store.journalAccepted(
+                            request, clientID: nil, prediction: LengthPrediction(expected: 30, upper: 60), at: Double(i))
+                    }
+                }
+                for i in 0..<8 { _ = scheduler.submit(makeRequest("k\(i)", arrival: Double(i)), now: Double(i)) }
+                let batch = try dispatch(&scheduler, to: "w", store: store, now: 60)
+                try store.record(scheduler.complete(report(for: batch), now: 61), at: 61)
+                _ = try dispatch(&scheduler, to: "w", store: store, now: 62)
+                // kill -9 now: the database and its write-ahead log stay as they are, never
+                // checkpointed or closed. Copy them (the shared-memory index is rebuilt).
+                for suffix in ["", "-wal"] {
+                    try FileManager.default.copyItem(
+                        atPath: directory + "/log.sqlite" + suffix, toPath: directory + "/killed/log.sqlite" + suffix)
+                }
+            }
+            try withStore(in: directory + "/killed") { (store) throws in
+                #expect(store.recovery.interruptedRequests == 4 && store.recovery.lostBatches == 1)
+                let unfinished = try store.unfinishedRequests().map(\.id.rawValue)
+                #expect(unfinished == (4..<50).map { "k\($0)" })
+                #expect(try (0..<4).allSatisfy { try store.finishedResult(RequestID("k\($0)"))?.status == .done })
             }
         }
     }
