@@ -45,24 +45,7 @@ public final class LogStore {
         do {
             let migrations = try LogSchema.migrator.migrate(database)
             let report = try wrap { () throws(SQLiteError) in
-                try database.transaction { () throws(SQLiteError) -> RecoveryReport in
-                try database.execute("INSERT INTO runs (started_at) VALUES (?)", [.real(epoch)])
-                let run = Int(database.lastInsertedRowID)
-                try database.execute(
-                    """
-                    UPDATE batches SET outcome = 'lost', fault_message = 'the coordinator restarted', finished_at = ?
-                    WHERE outcome IS NULL AND run < ?
-                    """, [.real(epoch), SQLiteValue(run)])
-                let lost = database.changes
-                try database.execute(
-                    "UPDATE requests SET status = 'queued', worker = NULL WHERE status = 'running'", [])
-                let interrupted = database.changes
-                let unfinished =
-                    try database.scalarInt("SELECT count(*) FROM requests WHERE status IN ('queued', 'running')") ?? 0
-                return RecoveryReport(
-                    run: run, migrationsApplied: migrations, unfinishedRequests: unfinished,
-                    interruptedRequests: interrupted, lostBatches: lost)
-                }
+                try Self.startRun(database, epoch: epoch, migrations: migrations)
             }
             self.run = report.run
             self.recovery = report
@@ -71,6 +54,30 @@ public final class LogStore {
             throw error
         }
         self.database = database
+    }
+
+    /// Registers a new run and repairs what the previous one left: its queued or running
+    /// batches are lost, their running requests queued again.
+    private static func startRun(
+        _ database: SQLiteDatabase, epoch: Double, migrations: [Int]
+    ) throws(SQLiteError) -> RecoveryReport {
+        try database.transaction { () throws(SQLiteError) -> RecoveryReport in
+            try database.execute("INSERT INTO runs (started_at) VALUES (?)", [.real(epoch)])
+            let run = Int(database.lastInsertedRowID)
+            try database.execute(
+                """
+                UPDATE batches SET outcome = 'lost', fault_message = 'the coordinator restarted', finished_at = ?
+                WHERE outcome IS NULL AND run < ?
+                """, [.real(epoch), SQLiteValue(run)])
+            let lost = database.changes
+            try database.execute("UPDATE requests SET status = 'queued', worker = NULL WHERE status = 'running'", [])
+            let interrupted = database.changes
+            let unfinished =
+                try database.scalarInt("SELECT count(*) FROM requests WHERE status IN ('queued', 'running')") ?? 0
+            return RecoveryReport(
+                run: run, migrationsApplied: migrations, unfinishedRequests: unfinished, interruptedRequests: interrupted,
+                lostBatches: lost)
+        }
     }
 
     deinit {
