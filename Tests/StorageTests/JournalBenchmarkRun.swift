@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Storage
+import Testing
 
 /// Not a test: runs `JournalBenchmark` when MAGNUS_JOURNAL_BENCH is set (build with
 /// `-c release` for representative numbers) and prints accepts per second.

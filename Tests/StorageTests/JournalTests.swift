@@ -2,6 +2,7 @@ import Coordinator
 import Foundation
 import Shared
 import Testing
+
 @testable import Storage
 
 @Suite struct JournalTests {
@@ -15,7 +16,8 @@ import Testing
         try withStore(in: directory, epoch: epoch) { (store) throws in
             for i in 0..<8 {
                 try submit(
-                    makeRequest("r\(i)", arrival: Double(i), deadline: i == 7 ? 500 : nil), to: &scheduler, store: store,
+                    makeRequest("r\(i)", arrival: Double(i), deadline: i == 7 ? 500 : nil), to: &scheduler,
+                    store: store,
                     now: Double(i))
             }
             let first = try dispatch(&scheduler, to: "w1", store: store, now: 10)
@@ -44,14 +46,17 @@ import Testing
                 let unfinished = try store.unfinishedRequests()
                 #expect(unfinished.map(\.id.rawValue) == ["r2", "r3", "r6", "r7"])
                 #expect(unfinished[0].arrival == 2 - 100, "arrivals come back on the new run's clock")
-                #expect(unfinished[3].deadline == 400, "\(String(describing: unfinished[3].deadline?.bitPattern)) \(unfinished[3].id)")
+                #expect(
+                    unfinished[3].deadline == 400,
+                    "\(String(describing: unfinished[3].deadline?.bitPattern)) \(unfinished[3].id)")
                 #expect(unfinished[0].input == "input of r2" && unfinished[0].referenceOutputTokens == 30)
                 #expect(try store.counts().requests(.running) == 0)
 
                 // Queue them again in a fresh scheduler: every one is accepted.
                 var scheduler = makeScheduler(batchSize: 2)
                 for request in unfinished {
-                    #expect(scheduler.submit(request, now: 0).contains { if case .accepted = $0 { true } else { false } })
+                    #expect(
+                        scheduler.submit(request, now: 0).contains { if case .accepted = $0 { true } else { false } })
                 }
             }
             let outcomes = try inspect(directory, "SELECT run, id, outcome FROM batches ORDER BY run, id")
@@ -66,12 +71,15 @@ import Testing
                 let done = try #require(try store.finishedResult(RequestID("r0")))
                 #expect(done.status == .done && done.error == nil)
                 #expect(done.output == RequestOutput(id: RequestID("r0"), text: "output of r0", generatedTokens: 30))
-                #expect(done.prediction == LengthPrediction(expected: 4096, upper: 4096), "VS does not predict: G' = max_new_tokens")
+                #expect(
+                    done.prediction == LengthPrediction(expected: 4096, upper: 4096),
+                    "VS does not predict: G' = max_new_tokens")
                 #expect(done.fingerprint == 42 && done.worker == WorkerID("w1"))
                 #expect(done.finishedAt == 12 - 100 && done.dispatchedAt == 10 - 100)
 
                 let cancelled = try #require(try store.finishedResult(RequestID("r4")))
-                #expect(cancelled.status == .cancelled && cancelled.output == nil && cancelled.error?.code == .cancelled)
+                #expect(
+                    cancelled.status == .cancelled && cancelled.output == nil && cancelled.error?.code == .cancelled)
                 let failed = try #require(try store.finishedResult(RequestID("r5")))
                 #expect(failed.status == .failed && failed.error == MagnusError(.deadlineExceeded, "too late"))
 
@@ -115,10 +123,12 @@ import Testing
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
                 let request = makeRequest("again")
-                try store.journalAccepted(request, clientID: "a", prediction: LengthPrediction(expected: 5, upper: 9), at: 1)
+                try store.journalAccepted(
+                    request, clientID: "a", prediction: LengthPrediction(expected: 5, upper: 9), at: 1)
                 try store.markFailed(request.id, error: MagnusError(.engineFault, "x"), at: 2)
                 #expect(try store.finishedResult(request.id) != nil)
-                try store.journalAccepted(request, clientID: "b", prediction: LengthPrediction(expected: 7, upper: 9), at: 3)
+                try store.journalAccepted(
+                    request, clientID: "b", prediction: LengthPrediction(expected: 7, upper: 9), at: 3)
                 #expect(try store.finishedResult(request.id) == nil)
                 let entry = try #require(try store.journalEntry(request.id))
                 #expect(entry.status == .queued && entry.clientID == "b" && entry.prediction.expected == 7)
@@ -141,7 +151,8 @@ import Testing
                 let requeued = try #require(
                     actions.lazy.compactMap { if case .requeued(let id, _) = $0 { id } else { nil } }.first)
                 let lineage = try inspect(
-                    directory, "SELECT parent_id, outcome FROM batches WHERE id = ?", [.integer(Int64(requeued.rawValue))])
+                    directory, "SELECT parent_id, outcome FROM batches WHERE id = ?",
+                    [.integer(Int64(requeued.rawValue))])
                 #expect(lineage == [[.integer(Int64(batch.id.rawValue)), .null]])
             }
         }
@@ -164,7 +175,10 @@ import Testing
                 let rows = try inspect(directory, "SELECT id, parent_id, outcome, oom_step FROM batches ORDER BY id")
                 #expect(rows.count == 3)
                 #expect(rows[0] == [.integer(Int64(batch.id.rawValue)), .null, "oom", 7])
-                #expect(rows[1...].map { $0[1] } == [.integer(Int64(batch.id.rawValue)), .integer(Int64(batch.id.rawValue))])
+                #expect(
+                    rows[1...].map { $0[1] } == [
+                        .integer(Int64(batch.id.rawValue)), .integer(Int64(batch.id.rawValue)),
+                    ])
                 #expect(Set(rows[1...].map { $0[0] }) == Set(children.map { .integer(Int64($0.rawValue)) }))
                 #expect(try store.counts().requests(.queued) == 2)
 
@@ -187,7 +201,8 @@ import Testing
                     for i in 0..<50 {
                         let request = makeRequest("k\(i)", arrival: Double(i))
                         try store.journalAccepted(
-                            request, clientID: nil, prediction: LengthPrediction(expected: 30, upper: 60), at: Double(i))
+                            request, clientID: nil, prediction: LengthPrediction(expected: 30, upper: 60), at: Double(i)
+                        )
                     }
                 }
                 for i in 0..<8 { _ = scheduler.submit(makeRequest("k\(i)", arrival: Double(i)), now: Double(i)) }

@@ -1,5 +1,6 @@
 import Coordinator
 import Testing
+
 @testable import Storage
 
 @Suite struct MigrationTests {

@@ -1,6 +1,7 @@
 import Coordinator
 import Shared
 import Testing
+
 @testable import Storage
 
 @Suite struct ModelCodecTests {
@@ -8,7 +9,8 @@ import Testing
         syntheticExamples(count: 120, seed: 99).enumerated().map { i, example in
             Request(
                 id: RequestID("p\(i)"), application: example.application, instruction: example.instruction,
-                input: example.input, inputTokens: example.inputTokens, maxNewTokens: i % 10 == 0 ? 20 : 4096, arrival: 0)
+                input: example.input, inputTokens: example.inputTokens, maxNewTokens: i % 10 == 0 ? 20 : 4096,
+                arrival: 0)
         }
     }
 

@@ -1,6 +1,7 @@
 import Coordinator
 import Shared
 import Testing
+
 @testable import Storage
 
 @Suite struct RetentionTests {
@@ -68,15 +69,18 @@ import Testing
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
                 let samples = (1...30).map {
-                    BatchTimeSample(features: BatchFeatures(batchSize: $0, maxInput: 10, maxGeneration: 10), seconds: Double($0))
+                    BatchTimeSample(
+                        features: BatchFeatures(batchSize: $0, maxInput: 10, maxGeneration: 10), seconds: Double($0))
                 }
                 let first = BootstrappedModel<EstimatorModel, BatchTimeSample>(
-                    source: .loggedData, model: EstimatorModel(samples: samples), newTrainingSet: samples, dataThrough: 1)
+                    source: .loggedData, model: EstimatorModel(samples: samples), newTrainingSet: samples,
+                    dataThrough: 1)
                 try store.save(first, at: 0)
                 for version in 2...5 {
                     let candidate = RetrainingCandidate<EstimatorModel, BatchTimeSample>(
                         kind: .estimator, model: EstimatorModel(samples: samples), trainingSet: samples, added: [],
-                        candidateError: 2, currentError: 1, holdoutRows: 10, dataThrough: Int64(version), decision: .rejected)
+                        candidateError: 2, currentError: 1, holdoutRows: 10, dataThrough: Int64(version),
+                        decision: .rejected)
                     try store.save(candidate, at: Double(version))
                 }
                 #expect(try store.pruneModels(keepingPerKind: 2) == 2)

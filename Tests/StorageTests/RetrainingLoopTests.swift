@@ -1,6 +1,7 @@
 import Coordinator
 import Shared
 import Testing
+
 @testable import Storage
 
 @Suite struct RetrainingLoopTests {
@@ -9,7 +10,9 @@ import Testing
     /// Serves `examples` through a GLP scheduler (WMA batching with predictions, β ≤ 8):
     /// each is journalled, dispatched and finished with its true length; each batch takes
     /// `trueBatchTime` of its predicted features.
-    func serve(_ examples: [LengthExample], scheduler: inout Scheduler, store: LogStore, from first: Int, at now: Seconds) throws {
+    func serve(
+        _ examples: [LengthExample], scheduler: inout Scheduler, store: LogStore, from first: Int, at now: Seconds
+    ) throws {
         for (offset, example) in examples.enumerated() {
             let request = Request(
                 id: RequestID("q\(first + offset)"), application: example.application, instruction: example.instruction,
@@ -21,7 +24,8 @@ import Testing
         while let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: testWorker, now: clock) {
             try store.markDispatched(batch, at: clock)
             clock += 1
-            try store.record(scheduler.complete(report(for: batch, duration: trueBatchTime(batch.features)), now: clock), at: clock)
+            try store.record(
+                scheduler.complete(report(for: batch, duration: trueBatchTime(batch.features)), now: clock), at: clock)
         }
     }
 
@@ -35,12 +39,15 @@ import Testing
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
                 let bootstrap = ModelBootstrap(forest: smallForest)
-                let started = bootstrap.predictor(stored: nil, trainingFile: syntheticExamples(count: 300, seed: 1), logged: [])
+                let started = bootstrap.predictor(
+                    stored: nil, trainingFile: syntheticExamples(count: 300, seed: 1), logged: [])
                 try store.save(started, at: 0)
                 var scheduler = makeScheduler(predictor: ModelBootstrap.servingPredictor(started.model))
 
                 // The applications' outputs became twice as long.
-                try serve(syntheticExamples(count: 200, seed: 2, scale: 2), scheduler: &scheduler, store: store, from: 0, at: 10)
+                try serve(
+                    syntheticExamples(count: 200, seed: 2, scale: 2), scheduler: &scheduler, store: store, from: 0,
+                    at: 10)
                 let (trainingSet, recent) = try store.predictorRetrainingInput(policy: policy)
                 #expect(trainingSet.count == 300 && recent.count == 200)
 
@@ -59,15 +66,18 @@ import Testing
 
                 let record = try store.save(candidate, at: 500)
                 #expect(record.version == 2 && record.isActive && record.status == .accepted)
-                #expect(record.validationError == candidate.candidateError && record.baselineError == candidate.currentError)
+                #expect(
+                    record.validationError == candidate.candidateError && record.baselineError == candidate.currentError
+                )
                 #expect(try store.modelHistory(.predictor).map(\.isActive) == [false, true])
                 #expect(try store.predictorTrainingSet() == candidate.trainingSet)
 
                 // Swap it in; the next run starts after the accepted model's data: the 40 held-out rows.
                 let (_, active) = try #require(try store.activePredictor())
                 scheduler.replacePredictor(active.makePredictor())
-                #expect(try store.predictorRetrainingInput(policy: policy).recent.map(\.logPosition)
-                    == recent.suffix(40).map(\.logPosition))
+                #expect(
+                    try store.predictorRetrainingInput(policy: policy).recent.map(\.logPosition)
+                        == recent.suffix(40).map(\.logPosition))
             }
         }
     }
@@ -76,18 +86,25 @@ import Testing
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
                 let bootstrap = ModelBootstrap(forest: smallForest)
-                let started = bootstrap.predictor(stored: nil, trainingFile: syntheticExamples(count: 300, seed: 1), logged: [])
+                let started = bootstrap.predictor(
+                    stored: nil, trainingFile: syntheticExamples(count: 300, seed: 1), logged: [])
                 try store.save(started, at: 0)
                 let current = try #require(started.model).makePredictor()
 
                 // A transient burst of mislabelled rows (three times too long), then normal traffic held out.
                 let rows = logged(
                     syntheticExamples(count: 160, seed: 3, scale: 3) + syntheticExamples(count: 40, seed: 4)
-                ) { current.predict(Request(id: RequestID("x"), application: $0.application, instruction: $0.instruction,
-                                            input: $0.input, inputTokens: $0.inputTokens, maxNewTokens: 4096, arrival: 0)).expected }
+                ) {
+                    current.predict(
+                        Request(
+                            id: RequestID("x"), application: $0.application, instruction: $0.instruction,
+                            input: $0.input, inputTokens: $0.inputTokens, maxNewTokens: 4096, arrival: 0)
+                    ).expected
+                }
                 let trainer = PredictorTrainer(policy: policy, forest: smallForest)
                 let candidate = try #require(
-                    trainer.retrain(trainingSet: try store.predictorTrainingSet(), recent: rows, current: current).candidate)
+                    trainer.retrain(trainingSet: try store.predictorTrainingSet(), recent: rows, current: current)
+                        .candidate)
                 #expect(candidate.candidateError > candidate.currentError)
                 #expect(candidate.decision == .rejected)
 
@@ -108,7 +125,8 @@ import Testing
                 let wrong = EstimatorModel(samples: [], prior: AnalyticBatchTimeModel(stepOverhead: 0.5))
                 let prior = wrong.makeEstimator()
                 let rows = loggedBatches(count: 200, seed: 8) { prior.estimate($0) }
-                let candidate = try #require(EstimatorTrainer(policy: policy).retrain(current: wrong, recent: rows).candidate)
+                let candidate = try #require(
+                    EstimatorTrainer(policy: policy).retrain(current: wrong, recent: rows).candidate)
                 #expect(candidate.added.count == 160, "no samples yet: every training row is used")
                 #expect(candidate.decision == .accepted && candidate.candidateError < candidate.currentError / 2)
                 let record = try store.save(candidate, at: 120)
@@ -150,11 +168,13 @@ import Testing
     @Test func runsWithoutEnoughDataOrWithoutBadPredictionsAreSkipped() throws {
         let examples = syntheticExamples(count: 100, seed: 6)
         let trainer = PredictorTrainer(policy: policy, forest: smallForest)
-        let few = trainer.retrain(trainingSet: examples, recent: logged(Array(examples.prefix(20))) { $0.generatedTokens },
-                                  current: LengthRatioPredictor())
+        let few = trainer.retrain(
+            trainingSet: examples, recent: logged(Array(examples.prefix(20))) { $0.generatedTokens },
+            current: LengthRatioPredictor())
         #expect(few.candidate == nil)
-        let accurate = trainer.retrain(trainingSet: examples, recent: logged(examples) { $0.generatedTokens + 10 },
-                                       current: LengthRatioPredictor())
+        let accurate = trainer.retrain(
+            trainingSet: examples, recent: logged(examples) { $0.generatedTokens + 10 },
+            current: LengthRatioPredictor())
         guard case .skipped(let reason) = accurate else {
             Issue.record("every prediction was within 10 tokens: nothing to learn")
             return

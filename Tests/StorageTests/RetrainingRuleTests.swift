@@ -97,7 +97,8 @@ import Testing
     @Test func bootstrapPrefersStoredThenFileThenLogsThenThePrior() {
         let bootstrap = ModelBootstrap(minimumLoggedRows: 50)
         #expect(bootstrap.predictorSource(hasStoredModel: true, trainingFileRows: 10, loggedRows: 100) == .storedModel)
-        #expect(bootstrap.predictorSource(hasStoredModel: false, trainingFileRows: 10, loggedRows: 100) == .trainingFile)
+        #expect(
+            bootstrap.predictorSource(hasStoredModel: false, trainingFileRows: 10, loggedRows: 100) == .trainingFile)
         #expect(bootstrap.predictorSource(hasStoredModel: false, trainingFileRows: 0, loggedRows: 50) == .loggedData)
         #expect(bootstrap.predictorSource(hasStoredModel: false, trainingFileRows: 0, loggedRows: 49) == .prior)
         #expect(bootstrap.estimatorSource(hasStoredModel: true, loggedRows: 0) == .storedModel)

@@ -1,5 +1,6 @@
 import CSQLite
 import Testing
+
 @testable import Storage
 
 @Suite struct SQLiteTests {

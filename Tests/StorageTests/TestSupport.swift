@@ -52,7 +52,8 @@ func makeScheduler(batchSize: Int = 2) -> Scheduler {
 
 /// Submits to the scheduler and journals the accept, as the coordinator does.
 @discardableResult
-func submit(_ request: Request, to scheduler: inout Scheduler, store: LogStore, now: Seconds) throws -> LengthPrediction {
+func submit(_ request: Request, to scheduler: inout Scheduler, store: LogStore, now: Seconds) throws -> LengthPrediction
+{
     for action in scheduler.submit(request, now: now) {
         if case .accepted(_, let prediction) = action {
             try store.journalAccepted(request, clientID: "client", fingerprint: 42, prediction: prediction, at: now)
@@ -79,14 +80,16 @@ struct TestFailure: Error, CustomStringConvertible {
 /// Rows of a query on a second, read-only connection to the store's file (WAL lets it read
 /// while the store is open).
 func inspect(_ directory: String, _ sql: String, _ values: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-    let database = try SQLiteDatabase(path: directory + "/log.sqlite", configuration: SQLiteConfiguration(readOnly: true))
+    let database = try SQLiteDatabase(
+        path: directory + "/log.sqlite", configuration: SQLiteConfiguration(readOnly: true))
     defer { try? database.close() }
     let statement = try database.prepare(sql)
     return try statement.query(values) { row in (0..<Int32(row.columnCount)).map { row.value($0) } }
 }
 
 /// The scheduler's next batch for `worker`, recorded as dispatched in the store.
-func dispatch(_ scheduler: inout Scheduler, to worker: String, store: LogStore, now: Seconds) throws -> DispatchedBatch {
+func dispatch(_ scheduler: inout Scheduler, to worker: String, store: LogStore, now: Seconds) throws -> DispatchedBatch
+{
     guard let batch = scheduler.nextBatch(for: WorkerID(worker), capabilities: testWorker, now: now) else {
         throw TestFailure("no batch for \(worker)")
     }
@@ -105,7 +108,8 @@ func syntheticExamples(count: Int, seed: UInt64, scale: Double = 1) -> [LengthEx
         let doubling = i % 2 == 0
         let generated = Int((Double(doubling ? 2 * length : length / 2 + 1) * scale).rounded())
         return LengthExample(
-            application: doubling ? "double" : "half", instruction: doubling ? "Repeat twice:" : "Summarise:", input: text,
+            application: doubling ? "double" : "half", instruction: doubling ? "Repeat twice:" : "Summarise:",
+            input: text,
             inputTokens: length, generatedTokens: max(1, generated))
     }
 }
@@ -114,12 +118,14 @@ func syntheticExamples(count: Int, seed: UInt64, scale: Double = 1) -> [LengthEx
 let smallForest = RandomForestConfiguration(trees: 8, maxDepth: 10, minSamplesLeaf: 3, seed: 7)
 
 /// Examples as finished requests in the log, in order, with the given logged prediction.
-func logged(_ examples: [LengthExample], from position: Int64 = 1, predicted: (LengthExample) -> Int) -> [LoggedRequest] {
+func logged(_ examples: [LengthExample], from position: Int64 = 1, predicted: (LengthExample) -> Int) -> [LoggedRequest]
+{
     examples.enumerated().map { offset, example in
         LoggedRequest(
             request: Request(
                 id: RequestID("log-\(position + Int64(offset))"), application: example.application,
-                instruction: example.instruction, input: example.input, inputTokens: example.inputTokens, maxNewTokens: 4096,
+                instruction: example.instruction, input: example.input, inputTokens: example.inputTokens,
+                maxNewTokens: 4096,
                 arrival: 0),
             prediction: LengthPrediction(expected: predicted(example), upper: predicted(example)),
             generatedTokens: example.generatedTokens, finishedAt: Double(offset), logPosition: position + Int64(offset))
@@ -132,8 +138,10 @@ func trueBatchTime(_ features: BatchFeatures) -> Seconds {
 }
 
 /// Batches on a grid of features with their true time, estimated by `estimate`.
-func loggedBatches(count: Int, from position: Int64 = 1, seed: UInt64, time: (BatchFeatures) -> Seconds = trueBatchTime,
-                   estimate: (BatchFeatures) -> Seconds) -> [LoggedBatch] {
+func loggedBatches(
+    count: Int, from position: Int64 = 1, seed: UInt64, time: (BatchFeatures) -> Seconds = trueBatchTime,
+    estimate: (BatchFeatures) -> Seconds
+) -> [LoggedBatch] {
     var generator = SplitMix64(seed: seed)
     return (0..<count).map { offset in
         let features = BatchFeatures(

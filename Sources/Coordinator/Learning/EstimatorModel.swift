@@ -6,7 +6,9 @@ public struct EstimatorModel: Sendable, Hashable, Codable {
     public var minimumSamples: Int
     public var prior: AnalyticBatchTimeModel
 
-    public init(samples: [BatchTimeSample], k: Int = 5, minimumSamples: Int = 20, prior: AnalyticBatchTimeModel = .init()) {
+    public init(
+        samples: [BatchTimeSample], k: Int = 5, minimumSamples: Int = 20, prior: AnalyticBatchTimeModel = .init()
+    ) {
         self.samples = samples
         self.k = k
         self.minimumSamples = minimumSamples

@@ -12,7 +12,8 @@ public struct EstimatorTrainer: Sendable {
     public var prior: AnalyticBatchTimeModel
 
     public init(
-        policy: RetrainingPolicy = .init(), k: Int = 5, minimumSamples: Int = 20, prior: AnalyticBatchTimeModel = .init()
+        policy: RetrainingPolicy = .init(), k: Int = 5, minimumSamples: Int = 20,
+        prior: AnalyticBatchTimeModel = .init()
     ) {
         self.policy = policy
         self.k = k
@@ -26,12 +27,17 @@ public struct EstimatorTrainer: Sendable {
     ///   - recent: finished batches logged since that model's data (any order).
     /// - Complexity: O(window · log window) to sort, plus O(holdout · samples · k) for the two
     ///   KNN evaluations.
-    public func retrain(current: EstimatorModel, recent: [LoggedBatch]) -> RetrainingOutcome<EstimatorModel, BatchTimeSample> {
+    public func retrain(current: EstimatorModel, recent: [LoggedBatch]) -> RetrainingOutcome<
+        EstimatorModel, BatchTimeSample
+    > {
         let window = recent.sorted { $0.logPosition < $1.logPosition }.suffix(max(1, policy.recentRowLimit))
-        guard let split = HoldoutSplit(
-            oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
+        guard
+            let split = HoldoutSplit(
+                oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
         else {
-            return .skipped("\(window.count) logged batches: too few to hold out \(policy.minimumHoldoutRows) and train on the rest")
+            return .skipped(
+                "\(window.count) logged batches: too few to hold out \(policy.minimumHoldoutRows) and train on the rest"
+            )
         }
         let learned =
             current.samples.isEmpty

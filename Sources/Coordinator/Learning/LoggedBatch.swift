@@ -15,7 +15,8 @@ public struct LoggedBatch: Sendable, Hashable {
     public var logPosition: Int64
 
     public init(
-        features: BatchFeatures, actualMaxGeneration: Int, estimatedTime: Seconds, actualTime: Seconds, finishedAt: Seconds,
+        features: BatchFeatures, actualMaxGeneration: Int, estimatedTime: Seconds, actualTime: Seconds,
+        finishedAt: Seconds,
         logPosition: Int64
     ) {
         self.features = features

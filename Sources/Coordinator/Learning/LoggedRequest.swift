@@ -13,7 +13,9 @@ public struct LoggedRequest: Sendable, Hashable {
     /// position up to which a model's training could see rows.
     public var logPosition: Int64
 
-    public init(request: Request, prediction: LengthPrediction, generatedTokens: Int, finishedAt: Seconds, logPosition: Int64) {
+    public init(
+        request: Request, prediction: LengthPrediction, generatedTokens: Int, finishedAt: Seconds, logPosition: Int64
+    ) {
         self.request = request
         self.prediction = prediction
         self.generatedTokens = generatedTokens

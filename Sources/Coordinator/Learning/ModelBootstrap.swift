@@ -55,7 +55,9 @@ public struct ModelBootstrap: Sendable {
     public func predictor(
         stored: PredictorModel?, trainingFile: [LengthExample], logged: [LoggedRequest]
     ) -> BootstrappedModel<PredictorModel, LengthExample> {
-        switch predictorSource(hasStoredModel: stored != nil, trainingFileRows: trainingFile.count, loggedRows: logged.count) {
+        switch predictorSource(
+            hasStoredModel: stored != nil, trainingFileRows: trainingFile.count, loggedRows: logged.count)
+        {
         case .storedModel:
             return BootstrappedModel(source: .storedModel, model: stored, newTrainingSet: nil, dataThrough: nil)
         case .trainingFile:
@@ -66,7 +68,8 @@ public struct ModelBootstrap: Sendable {
             let ordered = logged.sorted { $0.logPosition < $1.logPosition }.suffix(max(1, maxPredictorExamples))
             let examples = ordered.map(\.example)
             return BootstrappedModel(
-                source: .loggedData, model: train(examples), newTrainingSet: examples, dataThrough: ordered.last?.logPosition)
+                source: .loggedData, model: train(examples), newTrainingSet: examples,
+                dataThrough: ordered.last?.logPosition)
         case .prior:
             return BootstrappedModel(source: .prior, model: nil, newTrainingSet: nil, dataThrough: nil)
         }
@@ -74,7 +77,9 @@ public struct ModelBootstrap: Sendable {
 
     /// The estimator to start with; the prior is `EstimatorModel` without samples.
     /// - Complexity: O(logged · log logged).
-    public func estimator(stored: EstimatorModel?, logged: [LoggedBatch]) -> BootstrappedModel<EstimatorModel, BatchTimeSample> {
+    public func estimator(stored: EstimatorModel?, logged: [LoggedBatch]) -> BootstrappedModel<
+        EstimatorModel, BatchTimeSample
+    > {
         switch estimatorSource(hasStoredModel: stored != nil, loggedRows: logged.count) {
         case .storedModel:
             return BootstrappedModel(source: .storedModel, model: stored, newTrainingSet: nil, dataThrough: nil)

@@ -22,7 +22,8 @@ public struct PredictorFeatures: Sendable, Hashable, Codable {
     /// The defaults of `LengthFeatureExtractor()`.
     public init(
         featureSet: LengthFeatureSet = .extended, embeddingDimension: Int = HashingTextEmbedder().dimension,
-        characterWeight: Double = HashingTextEmbedder().characterWeight, userGroups: Int = 16, applicationGroups: Int = 4,
+        characterWeight: Double = HashingTextEmbedder().characterWeight, userGroups: Int = 16,
+        applicationGroups: Int = 4,
         tokenCounter: HeuristicTokenCounter = HeuristicTokenCounter()
     ) {
         self.featureSet = featureSet
@@ -36,7 +37,8 @@ public struct PredictorFeatures: Sendable, Hashable, Codable {
     }
 
     public var tokenCounter: HeuristicTokenCounter {
-        HeuristicTokenCounter(lettersPerToken: lettersPerToken, digitsPerToken: digitsPerToken, tokensPerCJK: tokensPerCJK)
+        HeuristicTokenCounter(
+            lettersPerToken: lettersPerToken, digitsPerToken: digitsPerToken, tokensPerCJK: tokensPerCJK)
     }
 
     /// The extractor these settings describe (with an empty instruction cache).

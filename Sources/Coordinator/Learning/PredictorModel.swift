@@ -34,11 +34,13 @@ public struct PredictorModel: Sendable {
     ) -> PredictorModel {
         precondition(!examples.isEmpty, "a predictor needs at least one example")
         let predictor = ForestLengthPredictor.train(
-            examples: examples, extractor: features.makeExtractor(), forest: configuration, upperQuantile: upperQuantile)
+            examples: examples, extractor: features.makeExtractor(), forest: configuration, upperQuantile: upperQuantile
+        )
         guard let forest = predictor.regressor as? RandomForest else {
             preconditionFailure("ForestLengthPredictor.train returns a RandomForest regressor")
         }
         let instructions = Set(examples.map(\.instruction)).sorted()
-        return PredictorModel(features: features, forest: forest, upperQuantile: upperQuantile, instructions: instructions)
+        return PredictorModel(
+            features: features, forest: forest, upperQuantile: upperQuantile, instructions: instructions)
     }
 }

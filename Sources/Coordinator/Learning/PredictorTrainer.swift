@@ -33,15 +33,20 @@ public struct PredictorTrainer: Sendable {
         trainingSet: [LengthExample], recent: [LoggedRequest], current: any LengthPredicting
     ) -> RetrainingOutcome<PredictorModel, LengthExample> {
         let window = recent.sorted { $0.logPosition < $1.logPosition }.suffix(max(1, policy.recentRowLimit))
-        guard let split = HoldoutSplit(
-            oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
+        guard
+            let split = HoldoutSplit(
+                oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
         else {
-            return .skipped("\(window.count) logged requests: too few to hold out \(policy.minimumHoldoutRows) and train on the rest")
+            return .skipped(
+                "\(window.count) logged requests: too few to hold out \(policy.minimumHoldoutRows) and train on the rest"
+            )
         }
         let learned =
             trainingSet.isEmpty
             ? split.training
-            : split.training.filter { policy.predictorShouldLearn(predicted: $0.prediction.expected, actual: $0.generatedTokens) }
+            : split.training.filter {
+                policy.predictorShouldLearn(predicted: $0.prediction.expected, actual: $0.generatedTokens)
+            }
         guard !learned.isEmpty else {
             return .skipped(
                 "none of \(split.training.count) logged requests missed by more than \(policy.predictorErrorTokens) tokens and \(policy.predictorRelativeError * 100) %"
@@ -49,7 +54,8 @@ public struct PredictorTrainer: Sendable {
         }
         let added = learned.map(\.example)
         let combined = Array((trainingSet + added).suffix(max(1, policy.maxPredictorExamples)))
-        let model = PredictorModel.train(examples: combined, features: features, forest: forest, upperQuantile: upperQuantile)
+        let model = PredictorModel.train(
+            examples: combined, features: features, forest: forest, upperQuantile: upperQuantile)
         let candidateError = Self.meanAbsoluteError(of: model.makePredictor(), on: split.holdout)
         let currentError = Self.meanAbsoluteError(of: current, on: split.holdout)
         return .trained(

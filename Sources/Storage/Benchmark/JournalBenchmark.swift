@@ -13,7 +13,8 @@ public enum JournalBenchmark {
         directory: String, requests: Int, perTransaction: Int, synchronous: SQLiteSynchronous
     ) throws(StorageError) -> JournalBenchmarkResult {
         let path = (directory as NSString).appendingPathComponent(
-            "journal-bench-\(synchronous.rawValue)-\(perTransaction)-\(ProcessInfo.processInfo.processIdentifier).sqlite")
+            "journal-bench-\(synchronous.rawValue)-\(perTransaction)-\(ProcessInfo.processInfo.processIdentifier).sqlite"
+        )
         removeDatabase(at: path)
         defer { removeDatabase(at: path) }
         let store = try LogStore(path: path, epoch: 0, options: LogStoreOptions(synchronous: synchronous))
@@ -31,7 +32,8 @@ public enum JournalBenchmark {
                 for index in next..<end {
                     let request = Request(
                         id: RequestID("bench-\(index)"), application: "mt_en_zh",
-                        instruction: "Translate the following English text into Chinese:", input: input, inputTokens: 80,
+                        instruction: "Translate the following English text into Chinese:", input: input,
+                        inputTokens: 80,
                         maxNewTokens: 512, arrival: Double(index) * 1e-3)
                     try store.journalAccepted(
                         request, clientID: "client-\(index % 16)", fingerprint: UInt64(index),

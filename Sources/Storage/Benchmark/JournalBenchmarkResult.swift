@@ -14,6 +14,7 @@ public struct JournalBenchmarkResult: Sendable, Hashable, CustomStringConvertibl
         let rate = Int(acceptsPerSecond.rounded())
         let slowest = (maxCommitSeconds * 1e6).rounded() / 1e3
         let elapsed = (seconds * 1_000).rounded() / 1_000
-        return "synchronous=\(synchronous.rawValue) batch=\(perTransaction): \(rate) accepts/s (\(requests) in \(elapsed) s, slowest commit \(slowest) ms)"
+        return
+            "synchronous=\(synchronous.rawValue) batch=\(perTransaction): \(rate) accepts/s (\(requests) in \(elapsed) s, slowest commit \(slowest) ms)"
     }
 }

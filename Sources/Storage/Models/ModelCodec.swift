@@ -63,10 +63,12 @@ public enum ModelCodec {
         guard dimension > 0, userGroups > 0, applicationGroups > 0, dimension % userGroups == 0,
             dimension % applicationGroups == 0
         else {
-            throw ModelCodingError("embedding dimension \(dimension) does not split into \(userGroups) and \(applicationGroups) groups")
+            throw ModelCodingError(
+                "embedding dimension \(dimension) does not split into \(userGroups) and \(applicationGroups) groups")
         }
         let features = PredictorFeatures(
-            featureSet: featureSet, embeddingDimension: dimension, characterWeight: characterWeight, userGroups: userGroups,
+            featureSet: featureSet, embeddingDimension: dimension, characterWeight: characterWeight,
+            userGroups: userGroups,
             applicationGroups: applicationGroups,
             tokenCounter: HeuristicTokenCounter(lettersPerToken: letters, digitsPerToken: digits, tokensPerCJK: cjk))
         let upperQuantile = try reader.readDouble()
@@ -77,7 +79,9 @@ public enum ModelCodec {
 
         let featureCount = Int(try reader.read(UInt32.self))
         guard featureCount == features.makeExtractor().featureCount else {
-            throw ModelCodingError("the forest has \(featureCount) features but its feature settings make \(features.makeExtractor().featureCount)")
+            throw ModelCodingError(
+                "the forest has \(featureCount) features but its feature settings make \(features.makeExtractor().featureCount)"
+            )
         }
         let rootCount = try reader.readCount(bytesEach: 4)
         var roots: [Int32] = []
@@ -93,7 +97,8 @@ public enum ModelCodec {
             let value = try reader.readDouble()
             if feature >= 0 {
                 guard Int(feature) < featureCount, Int(left) > index, Int(left) + 1 < nodeCount else {
-                    throw ModelCodingError("node \(index) links to feature \(feature) and child \(left) of \(nodeCount) nodes")
+                    throw ModelCodingError(
+                        "node \(index) links to feature \(feature) and child \(left) of \(nodeCount) nodes")
                 }
             }
             nodes.append(.stored(feature: feature, left: left, threshold: threshold, value: value))
@@ -101,7 +106,9 @@ public enum ModelCodec {
         guard !roots.isEmpty, roots.allSatisfy({ $0 >= 0 && Int($0) < nodeCount }) else {
             throw ModelCodingError("\(roots.count) tree roots outside the \(nodeCount) nodes")
         }
-        guard reader.remaining == 0 else { throw ModelCodingError("\(reader.remaining) unexpected bytes after the forest") }
+        guard reader.remaining == 0 else {
+            throw ModelCodingError("\(reader.remaining) unexpected bytes after the forest")
+        }
         return PredictorModel(
             features: features, forest: RandomForest(nodes: nodes, roots: roots, featureCount: featureCount),
             upperQuantile: upperQuantile, instructions: instructions)
@@ -145,7 +152,9 @@ public enum ModelCodec {
                 maxGeneration: Int(try reader.read(Int64.self)))
             samples.append(BatchTimeSample(features: features, seconds: try reader.readDouble()))
         }
-        guard reader.remaining == 0 else { throw ModelCodingError("\(reader.remaining) unexpected bytes after the samples") }
+        guard reader.remaining == 0 else {
+            throw ModelCodingError("\(reader.remaining) unexpected bytes after the samples")
+        }
         return EstimatorModel(samples: samples, k: k, minimumSamples: minimumSamples, prior: prior)
     }
 
@@ -179,14 +188,18 @@ public enum ModelCodec {
             throw ModelCodingError("model format \(version) is not supported (this build reads \(formatVersion))")
         }
         let kindValue = try reader.read(UInt8.self)
-        guard kindValue == kindByte(kind) else { throw ModelCodingError("expected a \(kind) model, found kind \(kindValue)") }
+        guard kindValue == kindByte(kind) else {
+            throw ModelCodingError("expected a \(kind) model, found kind \(kindValue)")
+        }
         let length = try reader.read(UInt64.self)
         guard length <= UInt64(reader.remaining), reader.remaining - Int(length) == 8 else {
             throw ModelCodingError("payload length \(length) does not match the \(reader.remaining) bytes left")
         }
         let payload = Array(try reader.take(Int(length)))
         let checksum = try reader.read(UInt64.self)
-        guard checksum == StableHash.fnv1a(payload) else { throw ModelCodingError("checksum mismatch: the bytes are damaged") }
+        guard checksum == StableHash.fnv1a(payload) else {
+            throw ModelCodingError("checksum mismatch: the bytes are damaged")
+        }
         return ByteReader(payload)
     }
 }

@@ -53,7 +53,8 @@ public final class SQLiteDatabase {
         if configuration.incrementalAutoVacuum { try execute("PRAGMA auto_vacuum = INCREMENTAL") }
         let mode = try scalarText("PRAGMA journal_mode = WAL")
         guard mode == "wal" || path == ":memory:" || path.isEmpty else {
-            throw SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "could not switch \(path) to WAL mode (got \(mode))")
+            throw SQLiteError(
+                extendedCode: SQLITE_CANTOPEN, message: "could not switch \(path) to WAL mode (got \(mode))")
         }
         try execute("PRAGMA synchronous = \(configuration.synchronous.pragmaValue)")
         try execute("PRAGMA wal_autocheckpoint = \(configuration.walAutocheckpointPages)")

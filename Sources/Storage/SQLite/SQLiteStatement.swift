@@ -53,7 +53,9 @@ public final class SQLiteStatement {
             try check(code)
         case .blob(let bytes):
             let code = bytes.withUnsafeBytes { buffer -> Int32 in
-                guard let base = buffer.baseAddress, buffer.count > 0 else { return sqlite3_bind_zeroblob(handle, index, 0) }
+                guard let base = buffer.baseAddress, buffer.count > 0 else {
+                    return sqlite3_bind_zeroblob(handle, index, 0)
+                }
                 return sqlite3_bind_blob(handle, index, base, Int32(buffer.count), magnus_sqlite_transient())
             }
             try check(code)
@@ -63,7 +65,8 @@ public final class SQLiteStatement {
     /// Clears old bindings and binds `values` to parameters 1, 2, ...
     /// - Precondition: as many values as parameters.
     public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
-        precondition(values.count == parameterCount, "\(values.count) values for \(parameterCount) parameters in: \(sql)")
+        precondition(
+            values.count == parameterCount, "\(values.count) values for \(parameterCount) parameters in: \(sql)")
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
     }
@@ -97,7 +100,9 @@ public final class SQLiteStatement {
 
     /// Resets, binds `values`, and maps every row with `row`.
     /// - Complexity: O(rows).
-    public func query<T>(_ values: [SQLiteValue] = [], row: (SQLiteStatement) throws(SQLiteError) -> T) throws(SQLiteError) -> [T] {
+    public func query<T>(_ values: [SQLiteValue] = [], row: (SQLiteStatement) throws(SQLiteError) -> T)
+        throws(SQLiteError) -> [T]
+    {
         reset()
         defer { reset() }
         try bind(values)
@@ -107,7 +112,9 @@ public final class SQLiteStatement {
     }
 
     /// The first row mapped with `row`, or nil when there is none.
-    public func queryFirst<T>(_ values: [SQLiteValue] = [], row: (SQLiteStatement) throws(SQLiteError) -> T) throws(SQLiteError) -> T? {
+    public func queryFirst<T>(_ values: [SQLiteValue] = [], row: (SQLiteStatement) throws(SQLiteError) -> T)
+        throws(SQLiteError) -> T?
+    {
         reset()
         defer { reset() }
         try bind(values)

@@ -24,10 +24,13 @@ public struct Migrator: Sendable {
     public func migrate(_ database: SQLiteDatabase) throws(StorageError) -> [Int] {
         var applied: [Int] = []
         for migration in migrations {
-            let ran = try database.transaction(.immediate, mapError: StorageError.database) { () throws(StorageError) -> Bool in
+            let ran = try database.transaction(.immediate, mapError: StorageError.database) {
+                () throws(StorageError) -> Bool in
                 // Read inside the write transaction: another process may have migrated meanwhile.
                 let current = try wrap { () throws(SQLiteError) in try database.userVersion() }
-                if current > latestVersion { throw StorageError.incompatibleSchema(found: current, supported: latestVersion) }
+                if current > latestVersion {
+                    throw StorageError.incompatibleSchema(found: current, supported: latestVersion)
+                }
                 guard current < migration.version else { return false }
                 try wrap { () throws(SQLiteError) in
                     try database.execute(migration.sql)
@@ -39,7 +42,9 @@ public struct Migrator: Sendable {
         }
         if applied.isEmpty {
             let current = try wrap { () throws(SQLiteError) in try database.userVersion() }
-            if current > latestVersion { throw StorageError.incompatibleSchema(found: current, supported: latestVersion) }
+            if current > latestVersion {
+                throw StorageError.incompatibleSchema(found: current, supported: latestVersion)
+            }
         }
         return applied
     }

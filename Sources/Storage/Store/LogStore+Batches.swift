@@ -23,7 +23,8 @@ extension LogStore {
                     finish_position = excluded.finish_position
                 """,
                 [
-                    SQLiteValue(run), SQLiteValue(observation.batchID.rawValue), SQLiteValue(observation.predicted.batchSize),
+                    SQLiteValue(run), SQLiteValue(observation.batchID.rawValue),
+                    SQLiteValue(observation.predicted.batchSize),
                     SQLiteValue(observation.predicted.maxInput), SQLiteValue(observation.predicted.maxGeneration),
                     SQLiteValue(observation.actualMaxGeneration), .real(observation.estimatedTime),
                     .real(observation.actualTime), .real(observation.wastedMemoryAccess),
@@ -54,7 +55,8 @@ extension LogStore {
                     finished_at = excluded.finished_at
                 """,
                 [
-                    SQLiteValue(run), SQLiteValue(batch.rawValue), .text(BatchOutcome(reason).rawValue), SQLiteValue(step),
+                    SQLiteValue(run), SQLiteValue(batch.rawValue), .text(BatchOutcome(reason).rawValue),
+                    SQLiteValue(step),
                     SQLiteValue(message), stored(at), stored(at),
                 ])
             try requeueRunningMembers(of: batch)
@@ -71,7 +73,9 @@ extension LogStore {
                 ON CONFLICT (run, id) DO UPDATE SET parent_id = excluded.parent_id
                 """)
             for child in children {
-                try insert.execute([SQLiteValue(run), SQLiteValue(child.rawValue), SQLiteValue(parent?.rawValue), stored(at)])
+                try insert.execute([
+                    SQLiteValue(run), SQLiteValue(child.rawValue), SQLiteValue(parent?.rawValue), stored(at),
+                ])
             }
         }
     }

@@ -52,9 +52,11 @@ extension LogStore {
                     error_message = NULL
                 """,
                 [
-                    .text(request.id.rawValue), SQLiteValue(clientID), SQLiteValue(fingerprint), .text(request.application),
+                    .text(request.id.rawValue), SQLiteValue(clientID), SQLiteValue(fingerprint),
+                    .text(request.application),
                     .text(request.instruction), .text(request.input), SQLiteValue(request.inputTokens),
-                    SQLiteValue(request.maxNewTokens), SQLiteValue(request.referenceOutputTokens), stored(request.arrival),
+                    SQLiteValue(request.maxNewTokens), SQLiteValue(request.referenceOutputTokens),
+                    stored(request.arrival),
                     stored(request.deadline), stored(at), SQLiteValue(run), SQLiteValue(prediction.expected),
                     SQLiteValue(prediction.upper),
                 ])
@@ -138,14 +140,19 @@ extension LogStore {
         try finish(id, status: .cancelled, error: MagnusError(.cancelled, "the client cancelled the request"), at: at)
     }
 
-    private func finish(_ id: RequestID, status: RequestStatus, error: MagnusError, at: Seconds) throws(StorageError) -> Bool {
+    private func finish(_ id: RequestID, status: RequestStatus, error: MagnusError, at: Seconds) throws(StorageError)
+        -> Bool
+    {
         try wrap { () throws(SQLiteError) -> Bool in
             try database.execute(
                 """
                 UPDATE requests SET status = ?, finished_at = ?, error_code = ?, error_message = ?
                 WHERE id = ? AND status IN ('queued', 'running')
                 """,
-                [.text(status.rawValue), stored(at), .text(error.code.rawValue), .text(error.message), .text(id.rawValue)])
+                [
+                    .text(status.rawValue), stored(at), .text(error.code.rawValue), .text(error.message),
+                    .text(id.rawValue),
+                ])
             return database.changes > 0
         }
     }
@@ -199,7 +206,8 @@ extension LogStore {
                 """
             ).queryFirst([.text(id.rawValue)]) { row in
                 (
-                    status: row.text(0), text: row.optionalText(1), tokens: row.optionalInt(2), seen: row.optionalInt(3),
+                    status: row.text(0), text: row.optionalText(1), tokens: row.optionalInt(2),
+                    seen: row.optionalInt(3),
                     code: row.optionalText(4), message: row.text(5),
                     prediction: LengthPrediction(expected: row.int(6), upper: row.int(7)),
                     fingerprint: row.optionalInt(8).map { UInt64(bitPattern: Int64($0)) },
@@ -212,11 +220,14 @@ extension LogStore {
         guard let status = RequestStatus(rawValue: row.status) else {
             throw .corruptRow(table: "requests", key: id.rawValue, reason: "unknown status '\(row.status)'")
         }
-        let output = status == .done
-            ? RequestOutput(id: id, text: row.text ?? "", generatedTokens: row.tokens ?? 0, inputTokensSeen: row.seen) : nil
+        let output =
+            status == .done
+            ? RequestOutput(id: id, text: row.text ?? "", generatedTokens: row.tokens ?? 0, inputTokensSeen: row.seen)
+            : nil
         let error = row.code.map { MagnusError(ErrorCode($0), row.message) }
         return StoredResult(
-            id: id, status: status, output: output, error: error, prediction: row.prediction, fingerprint: row.fingerprint,
+            id: id, status: status, output: output, error: error, prediction: row.prediction,
+            fingerprint: row.fingerprint,
             worker: row.worker, arrival: row.arrival, dispatchedAt: row.dispatchedAt, finishedAt: row.finishedAt)
     }
 

@@ -50,13 +50,16 @@ extension LogStore {
     /// Stores a retrained estimator candidate as the next version; accepted ones become
     /// active, rejected ones are kept for the record (the old estimator stays active).
     @discardableResult
-    public func save(_ candidate: RetrainingCandidate<EstimatorModel, BatchTimeSample>, at: Seconds) throws(StorageError)
+    public func save(_ candidate: RetrainingCandidate<EstimatorModel, BatchTimeSample>, at: Seconds)
+        throws(StorageError)
         -> ModelRecord
     {
         try insertModel(
             kind: .estimator, bytes: ModelCodec.encode(candidate.model), source: "retraining", trainedAt: at,
-            trainingRows: candidate.trainingSet.count, addedRows: candidate.added.count, holdoutRows: candidate.holdoutRows,
-            validationError: candidate.candidateError, baselineError: candidate.currentError, status: candidate.decision,
+            trainingRows: candidate.trainingSet.count, addedRows: candidate.added.count,
+            holdoutRows: candidate.holdoutRows,
+            validationError: candidate.candidateError, baselineError: candidate.currentError,
+            status: candidate.decision,
             dataThrough: candidate.dataThrough)
     }
 
@@ -83,7 +86,8 @@ extension LogStore {
     /// Stores a bootstrapped estimator trained from the log as the next active version.
     /// Does nothing for a stored model or the prior.
     @discardableResult
-    public func save(_ bootstrapped: BootstrappedModel<EstimatorModel, BatchTimeSample>, at: Seconds) throws(StorageError)
+    public func save(_ bootstrapped: BootstrappedModel<EstimatorModel, BatchTimeSample>, at: Seconds)
+        throws(StorageError)
         -> ModelRecord?
     {
         guard let model = bootstrapped.model, let samples = bootstrapped.newTrainingSet else { return nil }
@@ -99,9 +103,11 @@ extension LogStore {
     ) throws(StorageError) -> ModelRecord {
         let version = try transaction { () throws(SQLiteError) -> Int in
             let version =
-                (try database.scalarInt("SELECT max(version) FROM models WHERE kind = ?", [.text(kind.rawValue)]) ?? 0) + 1
+                (try database.scalarInt("SELECT max(version) FROM models WHERE kind = ?", [.text(kind.rawValue)]) ?? 0)
+                + 1
             if status == .accepted {
-                try database.execute("UPDATE models SET active = 0 WHERE kind = ? AND active = 1", [.text(kind.rawValue)])
+                try database.execute(
+                    "UPDATE models SET active = 0 WHERE kind = ? AND active = 1", [.text(kind.rawValue)])
             }
             try database.execute(
                 """
@@ -111,7 +117,8 @@ extension LogStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
-                    .text(kind.rawValue), SQLiteValue(version), stored(trainedAt), .text(source), SQLiteValue(trainingRows),
+                    .text(kind.rawValue), SQLiteValue(version), stored(trainedAt), .text(source),
+                    SQLiteValue(trainingRows),
                     SQLiteValue(addedRows), SQLiteValue(holdoutRows), SQLiteValue(validationError),
                     SQLiteValue(baselineError), .text(status.rawValue), SQLiteValue(status == .accepted),
                     SQLiteValue(dataThrough), SQLiteValue(Int(ModelCodec.formatVersion)), .blob(bytes),
@@ -180,15 +187,19 @@ extension LogStore {
 
     /// Loads and decodes one version.
     public func loadModel(_ kind: ModelKind, version: Int) throws(StorageError) -> StoredModel {
-        guard let record = try modelRecord(kind, version: version) else { throw .unknownModel(kind: kind, version: version) }
+        guard let record = try modelRecord(kind, version: version) else {
+            throw .unknownModel(kind: kind, version: version)
+        }
         let bytes = try wrap { () throws(SQLiteError) in
             try database.cachedStatement("SELECT model FROM models WHERE kind = ? AND version = ?")
                 .queryFirst([.text(kind.rawValue), SQLiteValue(version)]) { $0.blob(0) } ?? []
         }
         do {
             switch kind {
-            case .predictor: return StoredModel(record: record, payload: .predictor(try ModelCodec.decodePredictor(bytes)))
-            case .estimator: return StoredModel(record: record, payload: .estimator(try ModelCodec.decodeEstimator(bytes)))
+            case .predictor:
+                return StoredModel(record: record, payload: .predictor(try ModelCodec.decodePredictor(bytes)))
+            case .estimator:
+                return StoredModel(record: record, payload: .estimator(try ModelCodec.decodeEstimator(bytes)))
             }
         } catch {
             throw .corruptModel(kind: kind, version: version, error)
@@ -223,9 +234,11 @@ extension LogStore {
             }
             guard record.status == .accepted else { throw .modelNotAccepted(kind: kind, version: version) }
             try wrap { () throws(SQLiteError) in
-                try database.execute("UPDATE models SET active = 0 WHERE kind = ? AND active = 1", [.text(kind.rawValue)])
                 try database.execute(
-                    "UPDATE models SET active = 1 WHERE kind = ? AND version = ?", [.text(kind.rawValue), SQLiteValue(version)])
+                    "UPDATE models SET active = 0 WHERE kind = ? AND active = 1", [.text(kind.rawValue)])
+                try database.execute(
+                    "UPDATE models SET active = 1 WHERE kind = ? AND version = ?",
+                    [.text(kind.rawValue), SQLiteValue(version)])
             }
         }
     }

@@ -17,7 +17,8 @@ extension LogStore {
             if let age {
                 let cutoff = stored(now - age)
                 try database.execute(
-                    "DELETE FROM requests WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?", [cutoff])
+                    "DELETE FROM requests WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?", [cutoff]
+                )
                 report.requests += database.changes
                 try database.execute("DELETE FROM batches WHERE outcome IS NOT NULL AND finished_at < ?", [cutoff])
                 report.batches += database.changes

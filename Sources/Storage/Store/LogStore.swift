@@ -75,7 +75,8 @@ public final class LogStore {
             let unfinished =
                 try database.scalarInt("SELECT count(*) FROM requests WHERE status IN ('queued', 'running')") ?? 0
             return RecoveryReport(
-                run: run, migrationsApplied: migrations, unfinishedRequests: unfinished, interruptedRequests: interrupted,
+                run: run, migrationsApplied: migrations, unfinishedRequests: unfinished,
+                interruptedRequests: interrupted,
                 lostBatches: lost)
         }
     }

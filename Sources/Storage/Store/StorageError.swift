@@ -20,9 +20,11 @@ public enum StorageError: Error, CustomStringConvertible {
         case .database(let error): "\(error)"
         case .incompatibleSchema(let found, let supported):
             "the log store's schema is version \(found) but this build knows only up to \(supported); use a newer build"
-        case .corruptModel(let kind, let version, let error): "\(kind) model version \(version) does not decode: \(error)"
+        case .corruptModel(let kind, let version, let error):
+            "\(kind) model version \(version) does not decode: \(error)"
         case .unknownModel(let kind, let version): "there is no \(kind) model version \(version)"
-        case .modelNotAccepted(let kind, let version): "\(kind) model version \(version) was rejected and cannot be activated"
+        case .modelNotAccepted(let kind, let version):
+            "\(kind) model version \(version) was rejected and cannot be activated"
         case .corruptRow(let table, let key, let reason): "\(table) row \(key): \(reason)"
         }
     }
