@@ -21,13 +21,15 @@ public enum WorkerOptions {
         .value("drain-timeout", "SECONDS", "On SIGINT/SIGTERM, how long to finish the running batch (default: 60)."),
         .value("log-level", "LEVEL", "debug, info, warning or error (default: info)."),
         .flag("exit-with-parent", "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
-    ]
+    ] + engineSpecs
 
     /// A parsed command line: the service settings and the engine to run.
     public struct Parsed: Sendable {
         public var configuration: WorkerConfiguration
         public var engine: SimulatedGPUEngine
         public var logLevel: LogLevel
+        /// Set for `--engine real`: the worker then starts a `TransformersEngine` instead.
+        public var realEngine: RealEngineSettings?
     }
 
     /// Parses `arguments` (without the program name); nil with the help text for `--help`.
@@ -64,7 +66,7 @@ public enum WorkerOptions {
         return (
             Parsed(
                 configuration: configuration, engine: SimulatedGPUEngine(profile: profile, seed: UInt64(seed), jitterSigma: jitter),
-                logLevel: level),
+                logLevel: level, realEngine: try realEngineSettings(options, gpu: options.string("gpu") == nil ? nil : gpu)),
             options.help
         )
     }
