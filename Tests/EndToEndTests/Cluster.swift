@@ -25,9 +25,10 @@ final class Cluster {
     private let workerArguments: [String]
 
     /// Starts the coordinator and `workerCount` workers named `w0`, `w1`... and waits until
-    /// all are connected.
+    /// all are connected (up to `startTimeout` seconds: real-engine workers load a model first).
     init(
-        workers workerCount: Int, timeScale: Double, coordinatorArguments: [String] = [], workerArguments: [String] = []
+        workers workerCount: Int, timeScale: Double, coordinatorArguments: [String] = [], workerArguments: [String] = [],
+        startTimeout: Double = 20
     ) throws {
         // ipc:// paths must stay under ~100 bytes: fall back to /tmp for a long TMPDIR.
         var base = FileManager.default.temporaryDirectory
@@ -42,7 +43,7 @@ final class Cluster {
         do {
             try startCoordinator(extra: coordinatorArguments)
             for index in 0..<workerCount { try startWorker("w\(index)") }
-            try waitForWorkers(workerCount)
+            try waitForWorkers(workerCount, timeout: startTimeout)
         } catch {
             stop()
             throw error
