@@ -41,10 +41,16 @@ struct RealEngineClusterTests {
         }
     }
 
-    /// Status events received so far.
-    static func events(_ status: StatusSubscriber, wait: Double = 0.3) throws -> [StatusEvent] {
+    /// Status events received so far (and in the next `wait` seconds; snapshots keep coming,
+    /// so the wait is bounded rather than until silence).
+    static func events(_ status: StatusSubscriber, wait: Double = 0.5) throws -> [StatusEvent] {
         var events: [StatusEvent] = []
-        while let message = try status.receive(timeout: wait) {
+        let clock = MonotonicClock()
+        while clock.now < wait {
+            guard let message = try status.receive(timeout: 0.05) else { continue }
+            if case .event(let event) = message { events.append(event) }
+        }
+        while let message = try status.receive(timeout: 0) {
             if case .event(let event) = message { events.append(event) }
         }
         return events
@@ -71,9 +77,13 @@ struct RealEngineClusterTests {
 
     @Test(.timeLimit(.minutes(3)))
     func overBudgetBatchesAreReportedAsOOMAndSplit() throws {
-        // 100 kB of KV cache: one request (about 130 byte-level tokens, 66 kB) fits, two do not.
+        // 100 kB of KV cache: one request (about 120 byte-level tokens, 62 kB) fits, two do not.
+        // The coordinator plans for the worker's 195 token slots with its own, heuristic,
+        // counts (about 30 tokens a request), so it forms batches the engine then refuses.
+        // (It must plan for no more than the worker holds: a batch of several requests that
+        // fits no worker is not dispatched.)
         let cluster = try Cluster(
-            workers: 1, timeScale: 1,
+            workers: 1, timeScale: 1, coordinatorArguments: ["--kv-tokens", "195"],
             workerArguments: RealEngineEnvironment.workerArguments + ["--model", "tiny-random", "--kv-budget-bytes", "100000"],
             startTimeout: 180)
         defer { cluster.stop() }
