@@ -5,12 +5,15 @@
 #
 #   deploy/local-cluster.sh [--workers 8] [--rate 100] [--time-scale 20] [--data ../shared/data]
 #                           [--requests 0] [--duration SECONDS] [--no-load] [--profile v100-chatglm6b]
-#                           [--engine simulated|real] [--model smollm2|tiny-random]
+#                           [--engine simulated|real] [--model smollm2|tiny-random] [--device cpu|cuda|auto]
+#                           [--max-new-tokens N]
+# --engine real: each worker starts a Python engine process with the model (set it up first with
+# deploy/setup-engine.sh); requests get --max-new-tokens 64 unless given (a CPU decodes slowly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 workers=8 rate=100 time_scale=20 data=../shared/data requests=0 duration=0 load=1
-profile=v100-chatglm6b engine=simulated model=smollm2 base_port=${MAGNUS_BASE_PORT:-5555}
+profile=v100-chatglm6b engine=simulated model=smollm2 device=auto max_new_tokens="" base_port=${MAGNUS_BASE_PORT:-5555}
 while [ $# -gt 0 ]; do
   case "$1" in
     --workers) workers=$2; shift 2 ;;
@@ -23,11 +26,17 @@ while [ $# -gt 0 ]; do
     --profile) profile=$2; shift 2 ;;
     --engine) engine=$2; shift 2 ;;
     --model) model=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --device) device=$2; shift 2 ;;
+    --max-new-tokens) max_new_tokens=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "local-cluster: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
+if [ "$engine" = real ] && ! [ -x .venv-engine/bin/python ]; then
+  echo "local-cluster: --engine real needs the engine's Python environment: run deploy/setup-engine.sh first" >&2
+  exit 1
+fi
 scripts/install-deps.sh
 echo "local-cluster: building (release)…"
 swift build -c release 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -3
@@ -41,7 +50,7 @@ status_ep="tcp://127.0.0.1:$((base_port + 2))"
 
 pids=()
 cleanup() {
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM USR1
   echo
   echo "local-cluster: stopping (coordinator drains first)…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -55,6 +64,7 @@ cleanup() {
   echo "local-cluster: stopped; logs in $logs/"
 }
 trap cleanup EXIT INT TERM
+trap 'cleanup; exit 0' USR1  # the end of --duration
 
 tasks=mt_en_zh,mt_zh_en,gec,detox,code_java_cs,code_cs_java,bugfix,code_comment
 if [ -d "$data" ]; then
@@ -77,8 +87,12 @@ pids+=($!)
 
 worker_args=(--coordinator "$worker_ep" --profile "$profile" --time-scale "$time_scale")
 if [ "$engine" = real ]; then
-  worker_args=(--coordinator "$worker_ep" --engine real --model "$model")
+  worker_args=(--coordinator "$worker_ep" --engine real --model "$model" --device "$device")
+  max_new_tokens=${max_new_tokens:-64}
+  echo "local-cluster: real engine ($model on $device): each worker loads the model first (up to a minute on a CPU)"
 fi
+load_args=()
+[ -n "$max_new_tokens" ] && load_args+=(--max-new-tokens "$max_new_tokens")
 for gpu in $(seq 0 $((workers - 1))); do
   "$bin/magnus-worker" "${worker_args[@]}" --gpu "$gpu" --id "local-gpu$gpu" >"$logs/worker$gpu.log" 2>&1 &
   pids+=($!)
@@ -86,15 +100,20 @@ done
 
 echo "local-cluster: coordinator on $client_ep (workers $worker_ep, status $status_ep), $workers workers"
 if [ $load -eq 1 ]; then
-  "$bin/magnus" load --coordinator "$client_ep" --rate "$rate" --requests "$requests" "${workload[@]}" \
+  "$bin/magnus" load --coordinator "$client_ep" --rate "$rate" --requests "$requests" "${workload[@]}" ${load_args[@]+"${load_args[@]}"} \
     >"$logs/load.log" 2>&1 &
   pids+=($!)
   echo "local-cluster: replaying the workload at $rate req/s (summary in $logs/load.log)"
 fi
 
 if [ "$duration" != 0 ]; then
-  ( sleep "$duration"; kill -INT $$ ) &
+  ( sleep "$duration"; kill -USR1 $$ ) &
   pids+=($!)
 fi
 sleep 1
-"$bin/magnus" status --follow --status "$status_ep" --timeout 60
+# The status view runs as a child that the script waits for: bash runs a trap (Ctrl-C, or
+# --duration's timer) as soon as `wait` is interrupted, not only when the view exits.
+"$bin/magnus" status --follow --status "$status_ep" --timeout 60 &
+status_pid=$!
+pids+=("$status_pid")
+wait "$status_pid"

@@ -15,3 +15,11 @@ if python3 -c "import zmq, pytest" 2>/dev/null; then
 else
   echo "SKIPPED: python client tests need pyzmq and pytest (pip install -r clients/python/requirements-test.txt)"
 fi
+
+echo "== python engine tests (engine/tests)"
+engine_python=.venv-engine/bin/python
+if [ -x "$engine_python" ] && "$engine_python" -c "import torch, transformers, zmq, pytest" 2>/dev/null; then
+  (cd engine && "../$engine_python" -m pytest -q)
+else
+  echo "SKIPPED: python engine tests need the engine's environment; create it with deploy/setup-engine.sh"
+fi
