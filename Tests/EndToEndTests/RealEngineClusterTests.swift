@@ -21,7 +21,8 @@ struct RealEngineClusterTests {
         return (0..<count).map { index in
             let input = (0..<(8 + index % 5)).map { words[($0 * 3 + index) % words.count] }.joined(separator: " ")
             return SubmitMessage(
-                id: RequestID("\(prefix)-\(index)"), application: application.name, instruction: application.instruction,
+                id: RequestID("\(prefix)-\(index)"), application: application.name,
+                instruction: application.instruction,
                 input: input, maxNewTokens: maxNewTokens)
         }
     }
@@ -59,7 +60,8 @@ struct RealEngineClusterTests {
     @Test(.timeLimit(.minutes(3)))
     func workerOnTheTinyModelAnswersRequests() throws {
         let cluster = try Cluster(
-            workers: 1, timeScale: 1, workerArguments: RealEngineEnvironment.workerArguments + ["--model", "tiny-random"],
+            workers: 1, timeScale: 1,
+            workerArguments: RealEngineEnvironment.workerArguments + ["--model", "tiny-random"],
             startTimeout: 180)
         defer { cluster.stop() }
         let client = try MagnusClient(endpoint: cluster.clientEndpoint)
@@ -84,7 +86,9 @@ struct RealEngineClusterTests {
         // fits no worker is not dispatched.)
         let cluster = try Cluster(
             workers: 1, timeScale: 1, coordinatorArguments: ["--kv-tokens", "195"],
-            workerArguments: RealEngineEnvironment.workerArguments + ["--model", "tiny-random", "--kv-budget-bytes", "100000"],
+            workerArguments: RealEngineEnvironment.workerArguments + [
+                "--model", "tiny-random", "--kv-budget-bytes", "100000",
+            ],
             startTimeout: 180)
         defer { cluster.stop() }
         let status = try StatusSubscriber(endpoint: cluster.statusEndpoint)
@@ -103,7 +107,8 @@ struct RealEngineClusterTests {
         #expect(ooms.allSatisfy { ($0.children?.count ?? 0) == 2 }, "\(ooms)")
         // Every batch that ran held one request: the budget's limit.
         #expect(events.filter { $0.kind == .complete }.allSatisfy { $0.batchSize == 1 })
-        Console.error("real engine: \(ooms.count) OOM reports split, \(events.filter { $0.kind == .complete }.count) batches ran")
+        Console.error(
+            "real engine: \(ooms.count) OOM reports split, \(events.filter { $0.kind == .complete }.count) batches ran")
         cluster.removeFiles()
     }
 
@@ -145,7 +150,9 @@ struct RealEngineClusterTests {
         let completes = try Self.events(status).filter { $0.kind == .complete }
 
         // The evidence: batch times and generated lengths.
-        Console.error("smollm2: 2 workers ready in \(String(format: "%.1f", startup)) s; \(submits.count) requests answered in \(String(format: "%.1f", run.seconds)) s")
+        Console.error(
+            "smollm2: 2 workers ready in \(String(format: "%.1f", startup)) s; \(submits.count) requests answered in \(String(format: "%.1f", run.seconds)) s"
+        )
         for event in completes.sorted(by: { $0.time < $1.time }) {
             Console.error(
                 "smollm2: batch \(event.batchID.map { "\($0)" } ?? "?") on \(event.worker?.rawValue ?? "?"): \(event.batchSize ?? 0) requests, \(String(format: "%.2f", event.durationSeconds ?? 0)) s"
@@ -153,12 +160,16 @@ struct RealEngineClusterTests {
         }
         for result in run.results.sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
             let text = result.text.replacingOccurrences(of: "\n", with: " ")
-            Console.error("smollm2: \(result.id) [\(taskOf[result.id] ?? "?")] \(result.generatedTokens) tokens: \(text.prefix(80))")
+            Console.error(
+                "smollm2: \(result.id) [\(taskOf[result.id] ?? "?")] \(result.generatedTokens) tokens: \(text.prefix(80))"
+            )
         }
         cluster.stop()
         for id in ["w0", "w1"] {
-            if let log = try? String(contentsOf: cluster.directory.appendingPathComponent("\(id).log"), encoding: .utf8) {
-                for line in log.split(separator: "\n") where line.contains("batch of") || line.contains("engine stopped") {
+            if let log = try? String(contentsOf: cluster.directory.appendingPathComponent("\(id).log"), encoding: .utf8)
+            {
+                for line in log.split(separator: "\n")
+                where line.contains("batch of") || line.contains("engine stopped") {
                     Console.error("smollm2: \(id): \(line)")
                 }
             }

@@ -25,7 +25,8 @@ enum RealEngineEnvironment {
     /// The shared task data (`../shared/data` beside the repository, or `MAGNUS_DATA`), if present.
     static let dataDirectory: URL? = {
         let given = ProcessInfo.processInfo.environment["MAGNUS_DATA"].flatMap { $0.isEmpty ? nil : $0 }
-        let url = given.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let url =
+            given.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data", isDirectory: true)
         return FileManager.default.fileExists(atPath: url.appendingPathComponent("gec.jsonl").path) ? url : nil
     }()
@@ -55,7 +56,9 @@ enum RealEngineEnvironment {
     static var hasData: Bool {
         guard isAvailable else { return false }
         if dataDirectory == nil {
-            Console.error("SKIPPING the SmolLM2 integration test: no task data in ../shared/data beside the repository (or MAGNUS_DATA)")
+            Console.error(
+                "SKIPPING the SmolLM2 integration test: no task data in ../shared/data beside the repository (or MAGNUS_DATA)"
+            )
         }
         return dataDirectory != nil
     }
@@ -86,6 +89,7 @@ enum RealEngineEnvironment {
             return "\(python.path) did not import torch within 120 s"
         }
         return process.terminationStatus == 0
-            ? nil : "\(python.path) cannot import torch, transformers, pyzmq and magnus_engine (exit status \(process.terminationStatus))"
+            ? nil
+            : "\(python.path) cannot import torch, transformers, pyzmq and magnus_engine (exit status \(process.terminationStatus))"
     }
 }

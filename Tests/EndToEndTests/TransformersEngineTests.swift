@@ -76,7 +76,8 @@ struct TransformersEngineTests {
         #expect(outputs.map(\.id) == requests.map(\.id))
         for (request, output) in zip(requests, outputs) {
             #expect((1...request.maxNewTokens).contains(output.generatedTokens), "\(output)")
-            #expect((output.inputTokensSeen ?? 0) > request.prompt.utf8.count, "byte-level tokens plus the chat template")
+            #expect(
+                (output.inputTokensSeen ?? 0) > request.prompt.utf8.count, "byte-level tokens plus the chat template")
         }
         // Left padding with a mask: each row decodes as it would alone.
         for (request, output) in zip(requests, outputs) {

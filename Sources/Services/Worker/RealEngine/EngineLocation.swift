@@ -31,7 +31,8 @@ public struct EngineLocation: Sendable, Hashable {
             python = join(absolute(venv, in: currentDirectory), "bin/python")
             guard isExecutable(python) else {
                 throw EngineError(
-                    "--engine-venv \(venv): \(python) is not an executable; create the environment with deploy/setup-engine.sh \(venv)")
+                    "--engine-venv \(venv): \(python) is not an executable; create the environment with deploy/setup-engine.sh \(venv)"
+                )
             }
         } else if let found = roots.lazy.map({ join($0, "\(venvName)/bin/python") }).first(where: isExecutable) {
             python = found
@@ -46,7 +47,9 @@ public struct EngineLocation: Sendable, Hashable {
             guard exists(join(directory, "magnus_engine/__main__.py")) else {
                 throw EngineError("--engine-dir \(engineDirectory): no magnus_engine package in \(directory)")
             }
-        } else if let found = roots.lazy.map({ join($0, "engine") }).first(where: { exists(join($0, "magnus_engine/__main__.py")) }) {
+        } else if let found = roots.lazy.map({ join($0, "engine") }).first(where: {
+            exists(join($0, "magnus_engine/__main__.py"))
+        }) {
             directory = found
         } else {
             throw EngineError(

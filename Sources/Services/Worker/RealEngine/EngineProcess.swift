@@ -38,7 +38,8 @@ final class EngineProcess: Sendable {
         sigemptyset(&mask)
         posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -107,7 +108,9 @@ final class EngineProcess: Sendable {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
         if result == 0 { return nil }
-        if result < 0 { return errno == EINTR ? nil : "ended (it could not be waited for: \(String(cString: strerror(errno))))" }
+        if result < 0 {
+            return errno == EINTR ? nil : "ended (it could not be waited for: \(String(cString: strerror(errno))))"
+        }
         let signal = status & 0x7f
         if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
         return "was killed by signal \(signal)"

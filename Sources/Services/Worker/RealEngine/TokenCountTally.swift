@@ -35,6 +35,7 @@ public struct TokenCountTally: Sendable, Hashable {
         guard requests > 0 else { return "no requests compared" }
         let mape = (meanAbsolutePercentError * 10).rounded() / 10
         let bias = (meanPercentBias * 10).rounded() / 10
-        return "\(requests) requests: coordinator \(coordinatorTokens) vs engine \(engineTokens) input tokens, mean abs error \(mape) %, bias \(bias) %"
+        return
+            "\(requests) requests: coordinator \(coordinatorTokens) vs engine \(engineTokens) input tokens, mean abs error \(mape) %, bias \(bias) %"
     }
 }

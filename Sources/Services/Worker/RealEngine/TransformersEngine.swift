@@ -87,7 +87,8 @@ public final class TransformersEngine: InferenceEngine {
     /// `settings.startTimeout`).
     /// - Throws: `EngineError` with what to do: run deploy/setup-engine.sh, pass
     ///   `--engine-venv`, or read the engine's own messages (on the worker's standard error).
-    public static func start(_ settings: RealEngineSettings, log: ServiceLog) throws(EngineError) -> TransformersEngine {
+    public static func start(_ settings: RealEngineSettings, log: ServiceLog) throws(EngineError) -> TransformersEngine
+    {
         let location = try EngineLocation.resolve(venv: settings.venv, engineDirectory: settings.engineDirectory)
         let folder = try makeFolder()
         do throws(EngineError) {
@@ -187,7 +188,8 @@ public final class TransformersEngine: InferenceEngine {
                     "batch of \(batch.count) out of memory (\(oom.reason), step \(oom.step)): needs \(oom.requiredBytes) bytes, \(oom.availableBytes) available"
                 )
                 return EngineRun(
-                    outcome: .outOfMemory(step: oom.step, requiredBytes: oom.requiredBytes, availableBytes: oom.availableBytes),
+                    outcome: .outOfMemory(
+                        step: oom.step, requiredBytes: oom.requiredBytes, availableBytes: oom.availableBytes),
                     duration: duration)
             case .error(let code, let message):
                 // The engine refused the batch and keeps serving: a fault, no restart.
@@ -203,7 +205,8 @@ public final class TransformersEngine: InferenceEngine {
     /// included).
     public func countTokens(_ texts: [String], chat: Bool = false) throws(EngineError) -> [Int] {
         try link.withLock { (link: inout Link) throws(EngineError) -> [Int] in
-            let (reply, _) = try exchange(&link, .countTokens(texts: texts, chat: chat), timeout: settings.requestTimeout, what: "count_tokens")
+            let (reply, _) = try exchange(
+                &link, .countTokens(texts: texts, chat: chat), timeout: settings.requestTimeout, what: "count_tokens")
             switch reply {
             case .tokenCounts(let counts) where counts.count == texts.count: return counts
             case .error(let code, let message): throw EngineError("count_tokens refused: \(code): \(message)")
@@ -215,7 +218,8 @@ public final class TransformersEngine: InferenceEngine {
     /// Sends `command` to a live engine (starting one if needed) and returns its reply and the
     /// seconds from sending to the reply (a restart before it not included). A missing or
     /// unreadable reply ends the process and throws.
-    private func exchange(_ link: inout Link, _ command: EngineCommand, timeout: Double, what: String) throws(EngineError)
+    private func exchange(_ link: inout Link, _ command: EngineCommand, timeout: Double, what: String)
+        throws(EngineError)
         -> (EngineReply, Double)
     {
         try ensureRunning(&link)
@@ -227,7 +231,9 @@ public final class TransformersEngine: InferenceEngine {
         } catch {
             let stopping = control.withLock { $0.stopped }
             discard(&link, failed: !stopping)
-            if stopping { throw EngineError("the engine was stopped while running \(what) (the worker is shutting down)") }
+            if stopping {
+                throw EngineError("the engine was stopped while running \(what) (the worker is shutting down)")
+            }
             let message = "the engine failed on \(what): \(error); it will be restarted"
             log(.error, message)
             throw EngineError(message)
@@ -243,7 +249,8 @@ public final class TransformersEngine: InferenceEngine {
     }
 
     /// The batch's outputs in request order, checked against the request ids.
-    private static func outputs(of result: EngineBatchResult, for batch: [EngineRequest], batchID: Int) throws(EngineError)
+    private static func outputs(of result: EngineBatchResult, for batch: [EngineRequest], batchID: Int)
+        throws(EngineError)
         -> [EngineOutput]
     {
         guard result.batchID == batchID else {
@@ -259,7 +266,9 @@ public final class TransformersEngine: InferenceEngine {
                 throw EngineError("the engine returned output '\(row.id)' where '\(request.id)' was expected")
             }
             outputs.append(
-                EngineOutput(id: request.id, text: row.text, generatedTokens: row.generatedTokens, inputTokensSeen: row.inputTokens))
+                EngineOutput(
+                    id: request.id, text: row.text, generatedTokens: row.generatedTokens,
+                    inputTokensSeen: row.inputTokens))
         }
         return outputs
     }
@@ -291,7 +300,8 @@ public final class TransformersEngine: InferenceEngine {
                 handler?()
                 throw EngineError(message)
             }
-            let backoff = min(settings.maxBackoff, settings.initialBackoff * pow(2, Double(max(0, link.consecutiveFailures - 1))))
+            let backoff = min(
+                settings.maxBackoff, settings.initialBackoff * pow(2, Double(max(0, link.consecutiveFailures - 1))))
             if !pause(backoff) { continue }  // stopped meanwhile: the loop throws
             link.restartTimes.append(clock.now)
             link.generation += 1
@@ -302,7 +312,8 @@ public final class TransformersEngine: InferenceEngine {
             restartSettings.kvBudgetBytes = hello.kvBudgetBytes
             do {
                 launched = try Self.launch(
-                    settings: restartSettings, location: location, folder: folder, generation: link.generation, context: context, log: log)
+                    settings: restartSettings, location: location, folder: folder, generation: link.generation,
+                    context: context, log: log)
             } catch {
                 link.consecutiveFailures += 1
                 log(.error, "restarting the engine failed: \(error)")
@@ -323,7 +334,10 @@ public final class TransformersEngine: InferenceEngine {
             link.process = process
             link.channel = channel
             if Self.capabilities(of: restartHello) != capabilities {
-                log(.warning, "the restarted engine announces different capabilities (\(Self.capabilities(of: restartHello))); the coordinator keeps the first")
+                log(
+                    .warning,
+                    "the restarted engine announces different capabilities (\(Self.capabilities(of: restartHello))); the coordinator keeps the first"
+                )
             }
             log(.warning, "engine restarted (restart \(restarts), process \(process.pid))")
             return
@@ -372,7 +386,8 @@ public final class TransformersEngine: InferenceEngine {
             environment["CUDA_VISIBLE_DEVICES"] = devices
         }
         let arguments = settings.arguments(endpoint: endpoint)
-        let process = try EngineProcess.spawn(executable: location.python, arguments: arguments, environment: environment)
+        let process = try EngineProcess.spawn(
+            executable: location.python, arguments: arguments, environment: environment)
         log(.info, "engine process \(process.pid): \(location.python) \(arguments.joined(separator: " "))")
         let channel: EngineChannel
         do {
@@ -403,7 +418,8 @@ public final class TransformersEngine: InferenceEngine {
     static func capabilities(of hello: EngineHello) -> WorkerCapabilities {
         WorkerCapabilities(
             gpu: hello.device == "cuda" ? hello.gpu : "cpu", model: hello.model, memoryBytes: hello.memoryBytes,
-            kvBudgetBytes: hello.kvBudgetBytes > 0 ? hello.kvBudgetBytes : max(hello.memoryBytes, hello.kvBytesPerToken),
+            kvBudgetBytes: hello.kvBudgetBytes > 0
+                ? hello.kvBudgetBytes : max(hello.memoryBytes, hello.kvBytesPerToken),
             kvBytesPerToken: hello.kvBytesPerToken, maxBatchSize: hello.maxBatchSize, engine: hello.engine)
     }
 
@@ -417,7 +433,8 @@ public final class TransformersEngine: InferenceEngine {
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         var template = Array("\(base)/magnus-engine-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw EngineError("cannot create a folder for the engine socket in \(base): \(String(cString: strerror(errno)))")
+            throw EngineError(
+                "cannot create a folder for the engine socket in \(base): \(String(cString: strerror(errno)))")
         }
         return String(cString: made)
     }
