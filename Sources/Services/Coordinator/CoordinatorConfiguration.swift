@@ -36,6 +36,19 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     /// Largest client payload accepted, in bytes (worker reports are bounded only by the
     /// transport limit: they carry every output).
     public var maxPayloadBytes = WireProtocol.defaultMaxPayloadBytes
+    /// Largest frame the client socket takes (`ZMQ_MAXMSGSIZE`); libzmq drops the connection
+    /// of a client sending more, without a reply. Nil: 8 MiB or twice `maxPayloadBytes`.
+    public var maxFrameBytes: Int?
+    /// Largest instruction plus input accepted, in UTF-8 bytes (nil: only the payload limit).
+    public var maxInputBytes: Int?
+    /// Largest input accepted, in tokens (nil: only what fits the KV cache).
+    public var maxInputTokens: Int?
+    /// Pending requests one client connection may have before its submits get `overloaded`
+    /// (nil: no limit).
+    public var maxInFlightPerClient: Int?
+    /// Refuse a submit with a deadline at once (`deadline_exceeded`) when its predicted
+    /// completion is later than the deadline.
+    public var refuseMissedDeadlines = true
     /// Finished answers kept for idempotent resubmission.
     public var finishedCapacity = 100_000
     /// Task files (JSONL, `shared/data` format) to train the length predictor on at start;
@@ -78,6 +91,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         case maxNewTokensLimit = "max_new_tokens_limit"
         case maxQueuedRequests = "max_queued_requests"
         case maxPayloadBytes = "max_payload_bytes"
+        case maxFrameBytes = "max_frame_bytes"
+        case maxInputBytes = "max_input_bytes"
+        case maxInputTokens = "max_input_tokens"
+        case maxInFlightPerClient = "max_in_flight_per_client"
+        case refuseMissedDeadlines = "refuse_missed_deadlines"
         case finishedCapacity = "finished_capacity"
         case trainingData = "training_data"
         case trainingRowsPerFile = "training_rows_per_file"
@@ -111,6 +129,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         try read(.maxNewTokensLimit, &maxNewTokensLimit)
         try read(.maxQueuedRequests, &maxQueuedRequests)
         try read(.maxPayloadBytes, &maxPayloadBytes)
+        maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes)
+        maxInputBytes = try c.decodeIfPresent(Int.self, forKey: .maxInputBytes)
+        maxInputTokens = try c.decodeIfPresent(Int.self, forKey: .maxInputTokens)
+        maxInFlightPerClient = try c.decodeIfPresent(Int.self, forKey: .maxInFlightPerClient)
+        try read(.refuseMissedDeadlines, &refuseMissedDeadlines)
         try read(.finishedCapacity, &finishedCapacity)
         try read(.trainingData, &trainingData)
         trainingRowsPerFile = try c.decodeIfPresent(Int.self, forKey: .trainingRowsPerFile)
@@ -153,6 +176,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         try check(maxQueuedRequests >= 1, "max_queued_requests must be at least 1")
         try check((256...WireProtocol.transportMessageLimit).contains(maxPayloadBytes),
             "max_payload_bytes must be in 256...\(WireProtocol.transportMessageLimit)")
+        try check((maxPayloadBytes...WireProtocol.transportMessageLimit).contains(clientFrameLimit),
+            "max_frame_bytes must be in max_payload_bytes...\(WireProtocol.transportMessageLimit)")
+        try check(maxInputBytes.map { $0 >= 1 } ?? true, "max_input_bytes must be at least 1")
+        try check(maxInputTokens.map { $0 >= 1 } ?? true, "max_input_tokens must be at least 1")
+        try check(maxInFlightPerClient.map { $0 >= 1 } ?? true, "max_in_flight_per_client must be at least 1")
         try check(finishedCapacity >= 0, "finished_capacity cannot be negative")
         try check(trainingRowsPerFile.map { $0 >= 1 } ?? true, "training_rows_per_file must be at least 1")
         try check(forestTrees >= 1, "forest_trees must be at least 1")

@@ -21,6 +21,11 @@ public enum CoordinatorOptions {
         .value("max-new-tokens-limit", "N", "Largest max_new_tokens accepted (default: \(defaults.maxNewTokensLimit))."),
         .value("max-queued", "N", "Queued requests beyond which submits get 'overloaded' (default: \(defaults.maxQueuedRequests))."),
         .value("max-payload-bytes", "N", "Largest message accepted (default: \(defaults.maxPayloadBytes))."),
+        .value("max-frame-bytes", "N", "Largest frame on the client socket; larger ones drop the connection without a reply (default: 8 MiB or twice --max-payload-bytes)."),
+        .value("max-input-bytes", "N", "Largest instruction plus input in bytes; beyond it submits get 'input_too_long' (default: no limit)."),
+        .value("max-input-tokens", "N", "Largest input in tokens; beyond it submits get 'input_too_long' (default: the KV cache)."),
+        .value("max-in-flight", "N", "Pending requests per client connection beyond which submits get 'overloaded' (default: no limit)."),
+        .flag("accept-missed-deadlines", "Queue requests whose predicted completion misses their deadline (default: refuse them at once)."),
         .value("finished-capacity", "N", "Finished answers kept for idempotent resubmits (default: \(defaults.finishedCapacity))."),
         .value("training-data", "FILES", "Comma-separated task JSONL files to train the length predictor on at start; `builtin` = the built-in workload generator (default: none = prior)."),
         .value("training-rows", "N", "Rows read from each training file (default: all)."),
@@ -62,6 +67,11 @@ public enum CoordinatorOptions {
         if let value = try options.int("max-new-tokens-limit") { configuration.maxNewTokensLimit = value }
         if let value = try options.int("max-queued") { configuration.maxQueuedRequests = value }
         if let value = try options.int("max-payload-bytes") { configuration.maxPayloadBytes = value }
+        if let value = try options.int("max-frame-bytes") { configuration.maxFrameBytes = value }
+        if let value = try options.int("max-input-bytes") { configuration.maxInputBytes = value }
+        if let value = try options.int("max-input-tokens") { configuration.maxInputTokens = value }
+        if let value = try options.int("max-in-flight") { configuration.maxInFlightPerClient = value }
+        if options.flag("accept-missed-deadlines") { configuration.refuseMissedDeadlines = false }
         if let value = try options.int("finished-capacity") { configuration.finishedCapacity = value }
         if let value = options.list("training-data") { configuration.trainingData = value }
         if let value = try options.int("training-rows") { configuration.trainingRowsPerFile = value }

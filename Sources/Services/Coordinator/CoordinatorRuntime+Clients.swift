@@ -65,18 +65,17 @@ extension CoordinatorRuntime {
         if isDraining {
             return [refusal(envelope, id: id, MagnusError(.shuttingDown, "the coordinator is shutting down; resubmit later"))]
         }
-        if scheduler.queuedRequestCount >= configuration.maxQueuedRequests {
-            return [
-                refusal(
-                    envelope, id: id,
-                    MagnusError(.overloaded, "\(scheduler.queuedRequestCount) requests are queued (limit \(configuration.maxQueuedRequests)); retry later"))
-            ]
-        }
+        if let error = admissionRefusal(request, client: envelope[0]) { return [refusal(envelope, id: id, error)] }
 
         var out: [CoordinatorOutput] = []
         for action in scheduler.submit(request, now: now) {
             switch action {
             case .accepted(_, let prediction):
+                if let error = missedDeadline(request, now: now) {
+                    _ = scheduler.cancel(id)
+                    out.append(refusal(envelope, id: id, error))
+                    continue
+                }
                 let record = PendingRequest(
                     envelope: envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
                     predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)

@@ -14,13 +14,16 @@ extension CoordinatorRuntime {
                 workerError(routingID, MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames"))
             ]
         }
-        let message: WorkerMessage
+        var message: WorkerMessage
         do {
             // Batch reports carry every output text: only the transport limit applies.
             message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
         } catch {
             return [workerError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent a bad message: \(error)")]
         }
+        let screened = screen(message, from: routingID)
+        guard let checked = screened.message else { return screened.outputs }
+        message = checked
         if case .hello(let hello) = message { return self.hello(hello, from: routingID, now: now) }
         guard workers[routingID] != nil else {
             if case .goodbye = message { return [] }
@@ -30,13 +33,14 @@ extension CoordinatorRuntime {
             ]
         }
         workers[routingID]!.lastHeard = now
-        var out: [CoordinatorOutput] = []
+        var out = screened.outputs
         switch message {
         case .hello: break
         case .ready: ready(routingID, now: now, into: &out)
         case .heartbeat: break
         case .result(let result):
             guard let batch = owned(result.batchID, by: routingID, into: &out) else { break }
+            observeCompletion(of: batch, now: now)
             let report = BatchReport(
                 batchID: batch, worker: workers[routingID]!.id, duration: result.duration, outputs: result.outputs.map(\.output))
             release(routingID, completed: true, now: now)

@@ -16,10 +16,14 @@ public enum WireCodec {
     public static func encode<M: WireMessage>(_ message: M) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // JSON has no infinities or NaN: a non-finite number (an engine's bad duration, say)
+        // goes out as a string, which the receiver refuses as a mistyped field instead of
+        // this process trapping.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             return Array(try encoder.encode(Framed(message: message)))
         } catch {
-            // Only non-finite doubles can fail, and no message field is allowed to hold one.
+            // Nothing left that can fail: every field is a string, integer, bool or number.
             preconditionFailure("cannot encode \(M.type): \(error)")
         }
     }
