@@ -40,6 +40,9 @@ let package = Package(
         .executableTarget(name: "magnus-worker", dependencies: ["Services"], swiftSettings: strict),
         .executableTarget(
             name: "magnus", dependencies: ["Services", "Simulation", "XGBoostRegressor"], swiftSettings: strict),
+        // libFuzzer target over the wire decoders and the coordinator runtime; scripts/fuzz.sh
+        // builds it with -sanitize=fuzzer. A normal build gives a replayer of inputs.
+        .executableTarget(name: "MagnusFuzz", dependencies: ["Services"], swiftSettings: strict),
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator"], swiftSettings: strict),
