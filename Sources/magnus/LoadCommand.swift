@@ -16,7 +16,7 @@ enum LoadCommand {
         .value("drain-timeout", "SECONDS", "Wait this long after the last submit for answers.", default: "600"),
         .value("id-prefix", "TEXT", "Prefix of request ids (ids must be unique per coordinator).", default: "load"),
         .value("seed", "N", "Seed.", default: "1"),
-    ] + ClientWorkload.specs
+    ] + ClientWorkload.specs + CurveOptions.specs
 
     static func run(_ arguments: [String]) throws {
         let options = try CommandOptions(
@@ -40,7 +40,7 @@ enum LoadCommand {
                     maxNewTokens: request.maxNewTokens, simulatedOutputTokens: request.referenceOutputTokens))
         }
         let endpoint = options.string("coordinator")!
-        let client = try MagnusClient(endpoint: endpoint)
+        let client = try MagnusClient(endpoint: endpoint, curve: try CurveOptions.parse(options))
         defer { client.close() }
         guard try client.ping(timeout: 5) != nil else {
             throw UsageError("magnus load: no coordinator answers at \(endpoint) (start one with magnus-coordinator)")

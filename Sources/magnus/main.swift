@@ -5,6 +5,7 @@ let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] 
     ("submit", "Submit one request to a running coordinator and print its result.", SubmitCommand.run),
     ("load", "Replay a workload at a rate against a running coordinator; summary of latency and throughput.", LoadCommand.run),
     ("status", "Show the live status stream of a running coordinator (--follow, --json).", StatusCommand.run),
+    ("keygen", "Write a CURVE keypair for a coordinator, worker or client: DIR/NAME.key (secret) and DIR/NAME.pub.", KeygenCommand.run),
     ("bench-predictor", "Measure generation-length prediction accuracy, latency and training time on real task data.", BenchPredictorCommand.run),
     ("bench", "Simulate the cluster under every policy over a sweep of request rates (table, CSV, SVG).", BenchCommand.run),
     ("bench-scheduler", "Measure submit (WMA insertion) and dispatch (HRRN) cost as the queue grows.", BenchSchedulerCommand.run),

@@ -23,11 +23,14 @@ final class Cluster {
     private(set) var workers: [String: Process] = [:]
     private let timeScale: Double
     private let workerArguments: [String]
+    /// The keys the harness's own client uses when the coordinator authenticates clients.
+    let clientKeys: CurveClientKeys?
 
     /// Starts the coordinator and `workerCount` workers named `w0`, `w1`... and waits until
     /// all are connected.
     init(
-        workers workerCount: Int, timeScale: Double, coordinatorArguments: [String] = [], workerArguments: [String] = []
+        workers workerCount: Int, timeScale: Double, coordinatorArguments: [String] = [], workerArguments: [String] = [],
+        clientKeys: CurveClientKeys? = nil
     ) throws {
         // ipc:// paths must stay under ~100 bytes: fall back to /tmp for a long TMPDIR.
         var base = FileManager.default.temporaryDirectory
@@ -39,6 +42,7 @@ final class Cluster {
         statusEndpoint = "ipc://\(directory.path)/status"
         self.timeScale = timeScale
         self.workerArguments = workerArguments
+        self.clientKeys = clientKeys
         do {
             try startCoordinator(extra: coordinatorArguments)
             for index in 0..<workerCount { try startWorker("w\(index)") }
@@ -63,10 +67,11 @@ final class Cluster {
             ] + extra, log: "coordinator")
     }
 
-    func startWorker(_ id: String) throws {
+    func startWorker(_ id: String, extra: [String] = []) throws {
         workers[id] = try launch(
             "magnus-worker",
-            ["--coordinator", workerEndpoint, "--id", id, "--time-scale", "\(timeScale)", "--exit-with-parent"] + workerArguments,
+            ["--coordinator", workerEndpoint, "--id", id, "--time-scale", "\(timeScale)", "--exit-with-parent"] + workerArguments
+                + extra,
             log: id)
     }
 
@@ -116,7 +121,7 @@ final class Cluster {
 
     /// Waits until the coordinator reports `count` connected workers.
     func waitForWorkers(_ count: Int, timeout: Double = 20) throws {
-        let client = try MagnusClient(endpoint: clientEndpoint)
+        let client = try MagnusClient(endpoint: clientEndpoint, curve: clientKeys)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let pong = try client.ping(timeout: 1), pong.workers == count { return }

@@ -15,6 +15,18 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     public var workerEndpoint = "tcp://*:5556"
     /// PUB endpoint for the status stream.
     public var statusEndpoint = "tcp://*:5557"
+    /// The coordinator's CURVE secret key file (mode 0600); when set, workers and clients must
+    /// authenticate with keys on `workerKeys` and `clientKeys`.
+    public var curveSecretKeyFile: String?
+    /// Allowlist of worker public keys: a key file or a folder of `*.pub` files.
+    public var workerKeys: String?
+    /// Allowlist of client public keys: a key file or a folder of `*.pub` files.
+    public var clientKeys: String?
+    /// `open` (the default: anyone may subscribe) or `curve` (subscribers authenticate with a
+    /// key on `statusKeys`, or on `clientKeys` when that is not set).
+    public var statusAuth = CoordinatorConfiguration.statusAuthOpen
+    /// Allowlist of status subscribers, for `statusAuth` `curve`.
+    public var statusKeys: String?
     /// `magnus`, `abp`, `glp:N` or `vs:N`.
     public var policy = "magnus"
     /// Φ, the WMA threshold (token reads).
@@ -81,6 +93,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         case clientEndpoint = "client_endpoint"
         case workerEndpoint = "worker_endpoint"
         case statusEndpoint = "status_endpoint"
+        case curveSecretKeyFile = "curve_secret_key_file"
+        case workerKeys = "worker_keys"
+        case clientKeys = "client_keys"
+        case statusAuth = "status_auth"
+        case statusKeys = "status_keys"
         case policy
         case wmaThreshold = "wma_threshold"
         case kvTokenCapacity = "kv_token_capacity"
@@ -119,6 +136,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         try read(.clientEndpoint, &clientEndpoint)
         try read(.workerEndpoint, &workerEndpoint)
         try read(.statusEndpoint, &statusEndpoint)
+        curveSecretKeyFile = try c.decodeIfPresent(String.self, forKey: .curveSecretKeyFile)
+        workerKeys = try c.decodeIfPresent(String.self, forKey: .workerKeys)
+        clientKeys = try c.decodeIfPresent(String.self, forKey: .clientKeys)
+        try read(.statusAuth, &statusAuth)
+        statusKeys = try c.decodeIfPresent(String.self, forKey: .statusKeys)
         try read(.policy, &policy)
         try read(.wmaThreshold, &wmaThreshold)
         kvTokenCapacity = try c.decodeIfPresent(Int.self, forKey: .kvTokenCapacity)
@@ -168,6 +190,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
             if !condition { throw UsageError("coordinator configuration: \(message)") }
         }
         try check(wmaThreshold > 0, "wma_threshold (Φ) must be positive")
+        try check([Self.statusAuthOpen, Self.statusAuthCurve].contains(statusAuth), "status_auth must be open or curve")
+        try check(curveSecretKeyFile != nil || (workerKeys == nil && clientKeys == nil && statusKeys == nil && statusAuth == Self.statusAuthOpen),
+            "worker_keys, client_keys, status_keys and status_auth curve need curve_secret_key_file")
+        try check(curveSecretKeyFile == nil || (workerKeys != nil && clientKeys != nil),
+            "with curve_secret_key_file, set worker_keys and client_keys (allowlists) too")
         try check(kvTokenCapacity.map { $0 > 0 } ?? true, "kv_token_capacity must be positive")
         try check(kvTokenCapacity != nil || profile != nil, "set kv_token_capacity or a profile")
         try check(maxAttempts >= 1, "max_attempts must be at least 1")

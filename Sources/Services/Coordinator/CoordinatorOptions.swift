@@ -11,6 +11,11 @@ public enum CoordinatorOptions {
         .value("client-endpoint", "ENDPOINT", "ROUTER endpoint for clients (default: \(defaults.clientEndpoint))."),
         .value("worker-endpoint", "ENDPOINT", "ROUTER endpoint for workers (default: \(defaults.workerEndpoint))."),
         .value("status-endpoint", "ENDPOINT", "PUB endpoint for the status stream (default: \(defaults.statusEndpoint))."),
+        .value("curve-secret-key-file", "FILE", "The coordinator's CURVE secret key (mode 0600, from `magnus keygen`): workers and clients must authenticate."),
+        .value("worker-keys", "FILE|DIR", "Allowlist of worker public keys: a key file or a folder of .pub files (with CURVE)."),
+        .value("client-keys", "FILE|DIR", "Allowlist of client public keys: a key file or a folder of .pub files (with CURVE)."),
+        .value("status-auth", "MODE", "Status stream: open, or curve (subscribers need a key on --status-keys or --client-keys) (default: \(defaults.statusAuth))."),
+        .value("status-keys", "FILE|DIR", "Allowlist of status subscribers for --status-auth curve (default: the client keys)."),
         .value("policy", "NAME", "Batching policy: \(PolicyName.syntax) (default: \(defaults.policy))."),
         .value("phi", "X", "Φ, the WMA threshold in token reads (default: \(Int(defaults.wmaThreshold)))."),
         .value("profile", "NAME", "Engine profile whose KV capacity the batcher plans for (default: \(defaults.profile ?? "none"))."),
@@ -57,6 +62,11 @@ public enum CoordinatorOptions {
         if let value = options.string("client-endpoint") { configuration.clientEndpoint = value }
         if let value = options.string("worker-endpoint") { configuration.workerEndpoint = value }
         if let value = options.string("status-endpoint") { configuration.statusEndpoint = value }
+        if let value = options.string("curve-secret-key-file") { configuration.curveSecretKeyFile = value }
+        if let value = options.string("worker-keys") { configuration.workerKeys = value }
+        if let value = options.string("client-keys") { configuration.clientKeys = value }
+        if let value = options.string("status-auth") { configuration.statusAuth = value }
+        if let value = options.string("status-keys") { configuration.statusKeys = value }
         if let value = options.string("policy") { configuration.policy = value }
         if let value = try options.double("phi") { configuration.wmaThreshold = value }
         if let value = options.string("profile") { configuration.profile = value }
@@ -86,6 +96,11 @@ public enum CoordinatorOptions {
         if options.flag("exit-with-parent") { configuration.exitWithParent = true }
         try configuration.validate()
         _ = try PredictorBootstrap.kvTokenCapacity(configuration)
+        do {
+            _ = try CoordinatorSecurity.load(configuration)
+        } catch {
+            throw UsageError("magnus-coordinator: \(error)")
+        }
         return (configuration, options.help)
     }
 }

@@ -79,7 +79,7 @@ public final class CoordinatorService: Sendable {
         let clock = MonotonicClock()
         let sockets: Sockets
         do {
-            sockets = try Sockets(configuration: configuration)
+            sockets = try Sockets(configuration: configuration, log: log)
         } catch {
             log(.error, error.description)
             control.withLock { $0.startResult = .failure(error) }
@@ -180,9 +180,11 @@ public final class CoordinatorService: Sendable {
         let workers: ZMQSocket
         let status: ZMQSocket
         let endpoints: CoordinatorEndpoints
+        /// Checks CURVE handshakes when the configuration turns authentication on.
+        let authenticator: ZAPHandler?
 
-        init(configuration: CoordinatorConfiguration) throws(BindError) {
-            func make(_ role: String, _ endpoint: String, _ body: () throws(ZMQError) -> ZMQSocket) throws(BindError) -> ZMQSocket {
+        init(configuration: CoordinatorConfiguration, log: ServiceLog) throws(BindError) {
+            func make<T>(_ role: String, _ endpoint: String, _ body: () throws(ZMQError) -> T) throws(BindError) -> T {
                 do {
                     return try body()
                 } catch {
@@ -195,23 +197,45 @@ public final class CoordinatorService: Sendable {
                 throw BindError(role: "context", endpoint: "", error: error)
             }
             let context = context
-            func router(_ role: String, _ endpoint: String) throws(BindError) -> ZMQSocket {
-                try make(role, endpoint) { () throws(ZMQError) in
+            // The ZAP handler goes first: a CURVE socket bound before it would let peers in unchecked.
+            let security: CoordinatorSecurity?
+            do {
+                security = try CoordinatorSecurity.load(configuration)
+            } catch {
+                throw BindError(role: "authentication", endpoint: error.path, error: .invalidArgument, detail: error.description)
+            }
+            let authenticator = try security.map { security throws(BindError) in
+                let audit = AuthenticationLog(log: log)
+                log(.info, security.summary)
+                return try make("authentication", ZAPRequest.endpoint) { () throws(ZMQError) in
+                    try ZAPHandler(context: context) { audit.authorize($0, with: security) }
+                }
+            }
+            func router(_ role: SecuredSocket, _ endpoint: String, maxMessageSize: Int) throws(BindError) -> ZMQSocket {
+                try make(role == .clients ? "client" : "worker", endpoint) { () throws(ZMQError) in
                     let socket = try context.socket(.router, linger: 1000)
+                    try security?.secure(socket, as: role)
                     try socket.setRouterMandatory(true)
-                    try socket.setMaxMessageSize(WireProtocol.transportMessageLimit)
+                    try socket.setMaxMessageSize(maxMessageSize)
                     try socket.setSendHighWaterMark(100_000)
                     try socket.setReceiveHighWaterMark(100_000)
                     try socket.bind(endpoint)
                     return socket
                 }
             }
-            clients = try router("client", configuration.clientEndpoint)
-            workers = try router("worker", configuration.workerEndpoint)
-            status = try make("status", configuration.statusEndpoint) { () throws(ZMQError) in
-                let socket = try context.socket(.pub, linger: 0)
-                try socket.bind(configuration.statusEndpoint)
-                return socket
+            self.authenticator = authenticator
+            do {
+                clients = try router(.clients, configuration.clientEndpoint, maxMessageSize: configuration.clientFrameLimit)
+                workers = try router(.workers, configuration.workerEndpoint, maxMessageSize: WireProtocol.transportMessageLimit)
+                status = try make("status", configuration.statusEndpoint) { () throws(ZMQError) in
+                    let socket = try context.socket(.pub, linger: 0)
+                    try security?.secure(socket, as: .status)
+                    try socket.bind(configuration.statusEndpoint)
+                    return socket
+                }
+            } catch {
+                authenticator?.stop()
+                throw error
             }
             let clients = clients, workers = workers, status = status
             endpoints = CoordinatorEndpoints(
@@ -224,6 +248,7 @@ public final class CoordinatorService: Sendable {
             clients.close()
             workers.close()
             status.close()
+            authenticator?.stop()
         }
     }
 }
