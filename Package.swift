@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(
             name: "CXGBoost", path: "Sources/CXGBoost",
             providers: [.apt(["libxgboost-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]),
 
         // Value types, wire protocol, tokenization, workloads: shared by every process.
         .target(name: "Shared", swiftSettings: strict),
@@ -35,6 +38,9 @@ let package = Package(
         // XGBoost random-forest regressor, used for the forest comparison benchmark.
         .target(name: "XGBoostRegressor", dependencies: ["CXGBoost", "Coordinator"], swiftSettings: strict),
 
+        // The durable log store: request journal, batch log, persisted models (SQLite).
+        .target(name: "Storage", dependencies: ["CSQLite", "Coordinator", "Shared"], swiftSettings: strict),
+
         // Thin executables.
         .executableTarget(name: "magnus-coordinator", dependencies: ["Services"], swiftSettings: strict),
         .executableTarget(name: "magnus-worker", dependencies: ["Services"], swiftSettings: strict),
@@ -49,6 +55,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["Services", "Transport"], swiftSettings: strict),
         .testTarget(name: "XGBoostRegressorTests", dependencies: ["XGBoostRegressor"], swiftSettings: strict),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Coordinator", "Worker", "Shared"], swiftSettings: strict),

@@ -7,15 +7,10 @@ import Worker
 /// `magnus bench`: the paper's evaluation in the simulator — policies side by side over a
 /// sweep of request rates, with a table, CSV and SVG plot.
 enum BenchCommand {
-    static let specs: [OptionSpec] = [
-        .value("data", "DIR", "Task files (shared/data format); without it the built-in generator is used.", default: "../shared/data"),
-        .value("tasks", "LIST", "Tasks of the workload.", default: Application.paperTasks.joined(separator: ",")),
-        .value("jsonl", "FILE", "Use one JSONL file (task-file format) as the workload instead."),
-        .value("trace", "FILE", "Replay a trace CSV (timestamp, input_tokens, output_tokens) instead."),
-        .flag("synthetic", "Use the built-in workload generator even when --data exists."),
+    static let specs: [OptionSpec] = ClientWorkload.specs + [
         .value("rates", "LIST", "Request rates to sweep (req/s).", default: "4,8,12,16,24,32"),
         .value("requests", "N", "Requests per rate.", default: "10000"),
-        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
+        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
@@ -33,23 +28,11 @@ enum BenchCommand {
             command: "magnus bench", summary: "policies side by side in the simulator", specs: specs, arguments: arguments)
         if options.wantsHelp { return Console.out(options.help) }
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
-        let tasks = options.list("tasks")!
-        let source: WorkloadSource
-        if let trace = options.string("trace") {
-            source = .trace(path: trace)
-        } else if let jsonl = options.string("jsonl") {
-            source = .jsonl(path: jsonl)
-        } else if !options.flag("synthetic"), let data = options.string("data"), FileManager.default.fileExists(atPath: data) {
-            source = .taskData(directory: data, tasks: tasks)
-        } else {
-            Console.error("magnus bench: no task data (--data); using the built-in workload generator")
-            source = .synthetic(tasks: tasks)
-        }
         guard let profile = EngineProfile.named(options.string("profile")!) else {
             throw UsageError("magnus bench: unknown profile; choose one of \(EngineProfile.builtinNames.joined(separator: ", "))")
         }
         let maxNewTokens = try options.int("max-new-tokens", in: 1...100_000)!
-        let workload = try ServingWorkload.load(source, seed: seed)
+        let workload = try ClientWorkload.load(options, seed: seed, perTask: 10_000)
         let safe = ServingBenchmark.safeBatchSize(profile: profile, workload: workload, maxNewTokens: maxNewTokens)
         var policies: [PolicySpec] = []
         for name in options.list("policies")! {

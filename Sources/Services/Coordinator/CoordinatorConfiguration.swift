@@ -69,7 +69,7 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     /// Rows read from each training file (nil = all).
     public var trainingRowsPerFile: Int?
     /// Trees in the trained forest.
-    public var forestTrees = 100
+    public var forestTrees = RandomForestConfiguration().trees
     /// Seed for the forest.
     public var seed: UInt64 = 42
     /// How often workers must beat, seconds.

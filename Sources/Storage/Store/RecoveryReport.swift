@@ -1,0 +1,13 @@
+/// What opening the store found from the previous run and repaired.
+public struct RecoveryReport: Sendable, Hashable {
+    /// This run's number (1 for a fresh file).
+    public var run: Int
+    /// Schema migrations applied at open.
+    public var migrationsApplied: [Int]
+    /// Requests journalled but not finished (queued or running): to be queued again.
+    public var unfinishedRequests: Int
+    /// Of those, requests that were on a worker when the previous run stopped.
+    public var interruptedRequests: Int
+    /// Batches the previous run left queued or running, now recorded as `lost`.
+    public var lostBatches: Int
+}
