@@ -15,6 +15,7 @@ enum BenchCommand {
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
         .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
+        .value("length-target", "mean|median", "What the forest predicts: the mean (paper) or the median length.", default: "median"),
         .value("risk", "P", "Magnus-UA: largest accepted probability that a batch outgrows memory.", default: "0.02"),
         .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
@@ -46,7 +47,7 @@ enum BenchCommand {
             guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)'") }
             return rate
         }
-        let benchmark = ServingBenchmark(
+        var benchmark = ServingBenchmark(
             workload: workload, profile: profile, workers: try options.int("workers", in: 1...1024)!, policies: policies,
             rates: rates, requestsPerRate: try options.int("requests", in: 1...10_000_000)!, maxNewTokens: maxNewTokens,
             wmaThreshold: try options.double("phi", in: 0...1e15)!,
@@ -54,6 +55,10 @@ enum BenchCommand {
             jitterSigma: try options.double("jitter", in: 0...2)!,
             uncertainty: UncertaintyConfiguration(
                 riskTarget: try options.double("risk", in: 0...1)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
+        guard let target = LengthTarget(rawValue: options.string("length-target")!) else {
+            throw UsageError("magnus bench: --length-target is mean or median")
+        }
+        benchmark.lengthTarget = target
         Console.error("magnus bench: \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
         let started = ContinuousClock.now
         let results = benchmark.run { Console.progress("magnus bench: \($0)") }
