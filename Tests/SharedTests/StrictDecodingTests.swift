@@ -58,6 +58,18 @@ struct StrictDecodingTests {
         #expect(nested.message.contains("generated_tokens"), "\(nested.message)")
     }
 
+    @Test func flatMessagesListEveryFieldTheyEncode() throws {
+        func encoded(_ message: ClientMessage) throws -> Set<String> {
+            Set(try WireCodec.header(of: message.payload).fields).subtracting(["v", "type"])
+        }
+        let submit = SubmitMessage(
+            id: RequestID("x"), application: "a", instruction: "i", input: "t", inputTokens: 1, maxNewTokens: 2,
+            deadlineMilliseconds: 3, simulatedOutputTokens: 4)
+        #expect(try encoded(.submit(submit)) == SubmitMessage.fieldNames)
+        #expect(try encoded(.cancel(CancelMessage(id: RequestID("x")))) == CancelMessage.fieldNames)
+        #expect(try encoded(.ping(PingMessage(nonce: "n"))) == PingMessage.fieldNames)
+    }
+
     @Test func repliesToPeersStayLenient() throws {
         let reply = #"{"v":1,"type":"pong","nonce":"n","uptime":1,"queue_depth":0,"workers":1,"draining":false,"added_later":true}"#
         guard case .pong(let pong) = try CoordinatorReply.decode(Array(reply.utf8)) else {

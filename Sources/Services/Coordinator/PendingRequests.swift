@@ -9,9 +9,6 @@ struct PendingRequests: Sendable {
 
     /// Pending requests.
     var count: Int { byID.count }
-    var isEmpty: Bool { byID.isEmpty }
-    var keys: Dictionary<RequestID, PendingRequest>.Keys { byID.keys }
-    var values: Dictionary<RequestID, PendingRequest>.Values { byID.values }
 
     /// Pending requests whose answer goes to `client` (a routing id).
     /// - Complexity: O(1).

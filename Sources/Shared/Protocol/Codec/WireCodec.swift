@@ -32,6 +32,14 @@ public enum WireCodec {
     /// - Throws: `payload_too_large`, `malformed_message` (not a JSON object, no `type`),
     ///   `unsupported_version` (missing or other `"v"`).
     public static func type(of payload: [UInt8], maxBytes: Int = WireProtocol.defaultMaxPayloadBytes) throws(MagnusError) -> String {
+        try header(of: payload, maxBytes: maxBytes).type
+    }
+
+    /// Reads the header of a payload like `type(of:maxBytes:)`, and also the names of its
+    /// top-level fields, in the same pass.
+    public static func header(
+        of payload: [UInt8], maxBytes: Int = WireProtocol.defaultMaxPayloadBytes
+    ) throws(MagnusError) -> (type: String, fields: [String]) {
         guard payload.count <= maxBytes else {
             throw MagnusError(.payloadTooLarge, "payload of \(payload.count) bytes exceeds the limit of \(maxBytes)")
         }
@@ -50,7 +58,7 @@ public enum WireCodec {
         guard let type = header.type, !type.isEmpty else {
             throw MagnusError(.malformedMessage, "missing message \"type\"")
         }
-        return type
+        return (type, header.fields)
     }
 
     /// Decodes the body of a payload whose header was checked with `type(of:)`.
@@ -94,10 +102,19 @@ public enum WireCodec {
         }
     }
 
-    /// The two fields every message has; both optional so that their absence gets a precise error.
+    /// The two fields every message has, both optional so that their absence gets a precise
+    /// error, and the names of all top-level fields.
     private struct Header: Decodable {
         var v: Int?
         var type: String?
+        var fields: [String]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyCodingKey.self)
+            fields = container.allKeys.map(\.stringValue)
+            v = try container.decodeIfPresent(Int.self, forKey: AnyCodingKey(stringValue: "v"))
+            type = try container.decodeIfPresent(String.self, forKey: AnyCodingKey(stringValue: "type"))
+        }
     }
 
     /// `message`'s fields plus `"v"` and `"type"`, in one JSON object.

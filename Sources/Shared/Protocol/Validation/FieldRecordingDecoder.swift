@@ -11,9 +11,10 @@ struct FieldRecordingDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let container = try base.container(keyedBy: type)
-        let all = try base.container(keyedBy: AnyCodingKey.self)
-        tracker.register(container.codingPath, keys: all.allKeys.map(\.stringValue))
-        return KeyedDecodingContainer(FieldRecordingKeyedContainer(base: container, tracker: tracker))
+        let object = try tracker.object(at: container.codingPath) {
+            try base.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+        }
+        return KeyedDecodingContainer(FieldRecordingKeyedContainer(base: container, object: object, tracker: tracker))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {

@@ -2,12 +2,14 @@
 /// read; nested values are decoded through recording decoders too.
 struct FieldRecordingKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let base: KeyedDecodingContainer<Key>
+    /// The object this container reads, in the tracker.
+    let object: FieldTracker.Object
     let tracker: FieldTracker
 
     var codingPath: [any CodingKey] { base.codingPath }
     var allKeys: [Key] { base.allKeys }
 
-    private func mark(_ key: Key) { tracker.read(key.stringValue, in: base.codingPath) }
+    private func mark(_ key: Key) { object.read.insert(key.stringValue) }
 
     func contains(_ key: Key) -> Bool {
         mark(key)

@@ -4,38 +4,39 @@
 /// One tracker serves one decode, on one thread. `@unchecked Sendable` only so that it can
 /// travel through `JSONDecoder.userInfo`; it is never shared between threads.
 final class FieldTracker: @unchecked Sendable {
-    /// Keys present and keys read, for one object.
-    private struct Object {
-        var present: [String] = []
+    /// One JSON object: the keys it holds and those read so far. Containers keep a reference,
+    /// so marking a key read costs one set insertion.
+    final class Object {
+        let path: String
+        let present: [String]
         var read: Set<String> = []
+
+        init(path: String, present: [String]) {
+            self.path = path
+            self.present = present
+        }
     }
 
     /// Objects by their dotted path ("" for the top level), in the order first seen.
     private var objects: [String: Object] = [:]
-    private var order: [String] = []
+    private var order: [Object] = []
 
-    /// Registers an object at `path` holding `keys`; repeated registrations (a type asking
-    /// for the same container twice) merge.
-    func register(_ path: [any CodingKey], keys: [String]) {
+    /// The object at `path`, registered with `keys` on first sight (a type that asks for the
+    /// same container twice gets the same object).
+    func object(at path: [any CodingKey], keys: () throws -> [String]) rethrows -> Object {
         let name = Self.name(path)
-        if objects[name] == nil {
-            order.append(name)
-            objects[name] = Object(present: keys)
-        }
-    }
-
-    /// Marks `key` of the object at `path` as read (decoded, probed with `contains` or
-    /// checked for null).
-    func read(_ key: String, in path: [any CodingKey]) {
-        objects[Self.name(path), default: Object()].read.insert(key)
+        if let object = objects[name] { return object }
+        let object = Object(path: name, present: try keys())
+        objects[name] = object
+        order.append(object)
+        return object
     }
 
     /// Every present key that was never read, as dotted paths, in payload order.
     /// - Complexity: O(keys).
     var unknownFields: [String] {
-        order.flatMap { name in
-            let object = objects[name]!
-            return object.present.filter { !object.read.contains($0) }.map { name.isEmpty ? $0 : name + "." + $0 }
+        order.flatMap { object in
+            object.present.filter { !object.read.contains($0) }.map { object.path.isEmpty ? $0 : object.path + "." + $0 }
         }
     }
 

@@ -21,14 +21,26 @@ extension WireCodec {
         } catch {
             throw MagnusError(.malformedMessage, "bad \(M.type) message: \(describeDecodingError(error))")
         }
-        let unknown = tracker.unknownFields.filter { $0 != "v" && $0 != "type" }
-        guard unknown.isEmpty else {
-            let names = unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
-            throw MagnusError(
-                .malformedMessage,
-                "bad \(M.type) message: unknown field\(unknown.count > 1 ? "s" : "") \(names)\(unknown.count > 3 ? " and \(unknown.count - 3) more" : "")")
-        }
+        try refuseUnknown(tracker.unknownFields.filter { $0 != "v" && $0 != "type" }, in: M.type)
         return message
+    }
+
+    /// Decodes a flat message leniently and refuses top-level fields it does not define;
+    /// `fields` are the payload's field names from `header(of:maxBytes:)`.
+    /// - Throws: `malformed_message` naming the missing, mistyped or unknown field.
+    /// - Complexity: O(payload size); one JSON parse besides the header's.
+    public static func flatBody<M: FlatWireMessage>(_ type: M.Type, from payload: [UInt8], fields: [String]) throws(MagnusError) -> M {
+        let message = try body(type, from: payload)
+        try refuseUnknown(fields.filter { $0 != "v" && $0 != "type" && !M.fieldNames.contains($0) }, in: M.type)
+        return message
+    }
+
+    private static func refuseUnknown(_ unknown: [String], in type: String) throws(MagnusError) {
+        guard !unknown.isEmpty else { return }
+        let names = unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+        throw MagnusError(
+            .malformedMessage,
+            "bad \(type) message: unknown field\(unknown.count > 1 ? "s" : "") \(names)\(unknown.count > 3 ? " and \(unknown.count - 3) more" : "")")
     }
 
     private static var trackerKey: CodingUserInfoKey { CodingUserInfoKey(rawValue: "magnus.fieldTracker")! }
