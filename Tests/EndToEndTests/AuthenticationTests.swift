@@ -12,7 +12,7 @@ struct AuthenticationTests {
     final class Keys {
         let directory: String
         init(names: [String]) throws {
-            directory = "/tmp/magnus-keys-\(UUID().uuidString.prefix(8))"
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("magnus-keys-\(UUID().uuidString.prefix(8))").path
             for name in names {
                 try KeyFiles.writeKeypair(CurveKeypair.generate(), name: name, in: directory)
             }
