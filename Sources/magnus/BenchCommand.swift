@@ -15,7 +15,7 @@ enum BenchCommand {
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
         .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
-        .value("length-target", "mean|median", "What the forest predicts: the mean (paper) or the median length.", default: "median"),
+        .value("length-target", "mean|median", "What the forest predicts: the mean (paper) or the median length.", default: "mean"),
         .value("risk", "P", "Magnus-UA: largest accepted probability that a batch outgrows memory.", default: "0.02"),
         .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
