@@ -15,8 +15,9 @@ enum BenchCommand {
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
         .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
-        .value("length-target", "mean|median", "What the forest predicts: the mean (paper) or the median length.", default: "median"),
+        .value("length-target", "mean|median", "What the forest predicts: the mean (paper) or the median length.", default: "mean"),
         .value("risk", "P", "Magnus-UA: largest accepted probability that a batch outgrows memory.", default: "0.02"),
+        .value("grouping-level", "Q", "Magnus-UA: quantile used as G' for WMA and T_p.", default: "0.5"),
         .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
         .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
@@ -54,7 +55,8 @@ enum BenchCommand {
             memoryCheckUsesUpperBound: options.flag("upper-bound-memory"), seed: seed,
             jitterSigma: try options.double("jitter", in: 0...2)!,
             uncertainty: UncertaintyConfiguration(
-                riskTarget: try options.double("risk", in: 0...1)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
+                riskTarget: try options.double("risk", in: 0...1)!,
+                groupingLevel: try options.double("grouping-level", in: 0.05...0.99)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
         guard let target = LengthTarget(rawValue: options.string("length-target")!) else {
             throw UsageError("magnus bench: --length-target is mean or median")
         }

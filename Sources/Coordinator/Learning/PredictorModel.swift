@@ -38,7 +38,7 @@ public struct PredictorModel: Sendable {
     public static func train(
         examples: [LengthExample], features: PredictorFeatures = .init(),
         forest configuration: RandomForestConfiguration = .init(), upperQuantile: Double = 0.9,
-        target: LengthTarget = .median
+        target: LengthTarget = .mean
     ) -> PredictorModel {
         precondition(!examples.isEmpty, "a predictor needs at least one example")
         let predictor = ForestLengthPredictor.train(

@@ -19,7 +19,7 @@ public struct ServingBenchmark: Sendable {
     public var forest: RandomForestConfiguration
     public var jitterSigma: Double
     public var uncertainty: UncertaintyConfiguration
-    public var lengthTarget: LengthTarget = .median
+    public var lengthTarget: LengthTarget = .mean
 
     public init(
         workload: ServingWorkload, profile: EngineProfile, workers: Int = 8, policies: [PolicySpec], rates: [Double],
