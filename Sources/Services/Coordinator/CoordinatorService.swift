@@ -97,8 +97,12 @@ public final class CoordinatorService: Sendable {
     }
 
     /// How long the loop took to turn a worker's message into a batch for it (the dispatch
-    /// decision, in seconds), for the most recent dispatches. Thread-safe.
-    public var dispatchDecisionTimes: [Double] { timings.withLock { $0.samples } }
+    /// decision, in seconds), for the most recent dispatches, each with whether a
+    /// retraining run was in progress then. Thread-safe.
+    public var dispatchDecisionTimes: [(seconds: Double, retraining: Bool)] { timings.withLock { $0.samples } }
+
+    /// Whether a retraining run is in progress on the learning thread. Thread-safe.
+    public var isRetraining: Bool { control.withLock { $0.retraining?.isRetraining ?? false } }
 
     /// The retraining thread's work so far (nil without a log store). Thread-safe.
     public var retrainingStatistics: RetrainingStatistics? {
@@ -235,7 +239,8 @@ public final class CoordinatorService: Sendable {
                             let outputs = runtime.receiveWorker(frames, now: now)
                             if outputs.contains(where: \.isBatch) {
                                 let seconds = clock.now - now
-                                timings.withLock { $0.record(seconds) }
+                                let retraining = storage?.learning.isRetraining ?? false
+                                timings.withLock { $0.record(seconds, retraining: retraining) }
                             }
                             try perform(outputs, sockets, &runtime, clock, storage)
                         default: break

@@ -1,15 +1,16 @@
 /// The most recent dispatch decision times of the service loop (seconds from taking a
-/// worker's message to having its batch), in a ring of `capacity`.
+/// worker's message to having its batch), in a ring of `capacity`, each marked with
+/// whether a retraining run was in progress on the learning thread at the time.
 struct DispatchTimings: Sendable {
     let capacity = 100_000
-    private(set) var samples: [Double] = []
+    private(set) var samples: [(seconds: Double, retraining: Bool)] = []
     private var next = 0
 
-    mutating func record(_ seconds: Double) {
+    mutating func record(_ seconds: Double, retraining: Bool) {
         if samples.count < capacity {
-            samples.append(seconds)
+            samples.append((seconds, retraining))
         } else {
-            samples[next] = seconds
+            samples[next] = (seconds, retraining)
             next = (next + 1) % capacity
         }
     }

@@ -80,6 +80,9 @@ public final class RetrainingLoop: Sendable {
     /// Runs so far and the time they took.
     public var statistics: RetrainingStatistics { state.withLock { $0.statistics } }
 
+    /// Whether a retraining run is in progress (cheap: one lock).
+    public var isRetraining: Bool { state.withLock { $0.statistics.inProgress } }
+
     // MARK: - The thread
 
     private func loop() {
@@ -107,10 +110,12 @@ public final class RetrainingLoop: Sendable {
             let now = clock.now
             if storage.retraining {
                 for kind in schedule.due(at: now) where !state.withLock({ $0.stopRequested }) {
+                    state.withLock { $0.statistics.inProgress = true }
                     switch kind {
                     case .predictor: retrainPredictor(store, current: &predictor)
                     case .estimator: retrainEstimator(store, current: &estimator)
                     }
+                    state.withLock { $0.statistics.inProgress = false }
                 }
             }
             if clock.now >= nextPrune {

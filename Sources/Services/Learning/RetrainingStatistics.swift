@@ -6,6 +6,8 @@ public struct RetrainingStatistics: Sendable, Hashable {
     public var candidates = 0
     /// Wall-clock seconds spent in runs.
     public var seconds = 0.0
+    /// Whether a run is in progress now.
+    public var inProgress = false
 
     public init() {}
 }
