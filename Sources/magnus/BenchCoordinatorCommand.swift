@@ -52,7 +52,7 @@ enum BenchCoordinatorCommand {
         var table = MarkdownTable(header: [
             "mode", "acknowledged per s", "dispatches", "ready→batch p50 ms", "ready→batch p99 ms",
             "during retraining", "ready→batch p99 ms (retraining)", "decision p50 µs", "decision p99 µs",
-            "decision p99 µs (retraining)", "retraining runs (candidates), busy s",
+            "decision p99 µs (retraining)", "retraining runs (candidates), busy s", "longest swap ms",
         ])
         for mode in modes {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("magnus-bench-\(UUID().uuidString)")
@@ -82,6 +82,7 @@ enum BenchCoordinatorCommand {
                 String(result.dispatchesDuringRetraining), Format.fixed(result.dispatchP99DuringRetrainingMilliseconds, 3),
                 Format.fixed(result.decisionP50Microseconds, 1), Format.fixed(result.decisionP99Microseconds, 1),
                 Format.fixed(result.decisionP99DuringRetrainingMicroseconds, 1), retraining,
+                Format.fixed(result.longestSwapMilliseconds, 2),
             ])
         }
         Console.out("Workload: \(workload.description); Magnus policy; predictor: forest (extended features); log sync \(sync.rawValue).\n")

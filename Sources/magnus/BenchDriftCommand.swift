@@ -20,6 +20,8 @@ enum BenchDriftCommand {
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile.", default: "v100-chatglm6b"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
+        .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
+        .value("max-examples", "N", "Largest predictor training set (oldest rows dropped first).", default: "50000"),
         .value("predictor-interval", "S", "Virtual seconds between predictor retraining runs.", default: "180"),
         .value("estimator-interval", "S", "Virtual seconds between estimator retraining runs.", default: "120"),
         .value("trees", "N", "Trees of the bootstrapped and retrained forests.", default: "50"),
@@ -36,8 +38,10 @@ enum BenchDriftCommand {
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
         let tasks = options.list("tasks")!
         let source: WorkloadSource
+        var sourceName = "built-in generator"
         if !options.flag("synthetic"), let data = options.string("data"), FileManager.default.fileExists(atPath: data) {
             source = .taskData(directory: data, tasks: tasks)
+            sourceName = "task data in \(data)"
         } else {
             Console.error("magnus bench-drift: no task data (--data); using the built-in workload generator")
             source = .synthetic(tasks: tasks)
@@ -46,6 +50,7 @@ enum BenchDriftCommand {
             throw UsageError("magnus bench-drift: unknown profile; choose one of \(EngineProfile.builtinNames.joined(separator: ", "))")
         }
         var policy = RetrainingPolicy()
+        policy.maxPredictorExamples = try options.int("max-examples", in: 1...10_000_000)!
         policy.predictorInterval = try options.double("predictor-interval", in: 1...1e9)!
         policy.estimatorInterval = try options.double("estimator-interval", in: 1...1e9)!
         let window = try options.double("window", in: 1...1e9)!
@@ -55,12 +60,13 @@ enum BenchDriftCommand {
             maxNewTokens: try options.int("max-new-tokens", in: 1...100_000)!, newApplication: options.string("new")!,
             grownApplication: options.string("grow")!, growth: try options.double("growth", in: 0.01...100)!, policy: policy,
             forest: RandomForestConfiguration(trees: try options.int("trees", in: 1...10_000)!, seed: seed),
-            perTask: try options.int("per-task", in: 1...10_000_000)!, seed: seed)
+            perTask: try options.int("per-task", in: 1...10_000_000)!, seed: seed,
+            memoryCheckUsesUpperBound: options.flag("upper-bound-memory"))
         let (scenario, runs) = try benchmark.run { Console.progress("magnus bench-drift: \($0)") }
         Console.endProgress()
 
-        var report = "Workload: \(source); \(benchmark.requests) requests at \(Format.fixed(benchmark.rate, 1)) req/s; "
-        report += "\(benchmark.workers) × \(profile.name); Magnus policy; seed \(seed). "
+        var report = "Workload: \(sourceName); \(benchmark.requests) requests at \(Format.fixed(benchmark.rate, 1)) req/s; "
+        report += "\(benchmark.workers) × \(profile.name); Magnus policy\(benchmark.memoryCheckUsesUpperBound ? " (memory check with the upper bound)" : ""); seed \(seed). "
         report += "Bootstrap without \(benchmark.newApplication) (\(scenario.bootstrapTraining.count) rows); from \(Format.fixed(scenario.midpoint, 0)) s "
         report += "\(benchmark.newApplication) arrives and \(benchmark.grownApplication) outputs are × \(Format.fixed(benchmark.growth, 2)). "
         report += "Retraining: predictor every \(Format.fixed(policy.predictorInterval, 0)) s, estimator every \(Format.fixed(policy.estimatorInterval, 0)) s of virtual time.\n\n"

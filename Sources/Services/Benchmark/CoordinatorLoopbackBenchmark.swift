@@ -43,6 +43,8 @@ public struct CoordinatorLoopbackBenchmark {
         public var decisionP99DuringRetrainingMicroseconds: Double
         /// The retraining thread's work over the whole run (nil without a log store).
         public var retraining: RetrainingStatistics?
+        /// The longest a model swap held the service loop, milliseconds (0 without swaps).
+        public var longestSwapMilliseconds: Double
     }
 
     /// - Parameters:
@@ -146,8 +148,16 @@ public struct CoordinatorLoopbackBenchmark {
             }
             latencies.append((clock.now - asked) * 1000)
             if retrainingBefore || service.isRetraining { duringRetraining.append(latencies[latencies.count - 1]) }
-            let outputs = batch!.requests.map { RequestOutput(id: $0.id, text: "x", generatedTokens: 1) }
-            try worker.send([WorkerMessage.result(BatchResultMessage(batchID: batch!.batchID, duration: 0.01, outputs: outputs)).payload])
+            // Plausible reports (the hinted lengths, the estimated time), so that what retraining
+            // learns resembles the models in service and batches keep their shape.
+            let outputs = batch!.requests.map {
+                RequestOutput(id: $0.id, text: "x", generatedTokens: $0.simulatedOutputTokens ?? 1)
+            }
+            try worker.send([
+                WorkerMessage.result(
+                    BatchResultMessage(batchID: batch!.batchID, duration: batch!.estimatedSeconds, outputs: outputs)
+                ).payload
+            ])
             // Keep the queue at its depth: submit as many new requests as were served, and
             // take the client's replies off the socket.
             for _ in 0..<outputs.count {
@@ -175,6 +185,7 @@ public struct CoordinatorLoopbackBenchmark {
             decisionP50Microseconds: percentile(decisionMicroseconds, 0.5),
             decisionP99Microseconds: percentile(decisionMicroseconds, 0.99),
             decisionP99DuringRetrainingMicroseconds: percentile(retrainingDecisions, 0.99),
-            retraining: service.retrainingStatistics)
+            retraining: service.retrainingStatistics,
+            longestSwapMilliseconds: (service.modelSwapTimes.max() ?? 0) * 1000)
     }
 }

@@ -101,6 +101,9 @@ public final class CoordinatorService: Sendable {
     /// retraining run was in progress then. Thread-safe.
     public var dispatchDecisionTimes: [(seconds: Double, retraining: Bool)] { timings.withLock { $0.samples } }
 
+    /// How long each swap of a retrained model held the loop, seconds. Thread-safe.
+    public var modelSwapTimes: [Double] { timings.withLock { $0.swaps } }
+
     /// Whether a retraining run is in progress on the learning thread. Thread-safe.
     public var isRetraining: Bool { control.withLock { $0.retraining?.isRetraining ?? false } }
 
@@ -212,7 +215,11 @@ public final class CoordinatorService: Sendable {
                 if let storage {
                     // Retrained models, swapped in between two events; then what the journal committed.
                     for update in storage.learning.mailbox.drain() {
-                        try perform(runtime.apply(update, now: clock.now), sockets, &runtime, clock, storage)
+                        let began = clock.now
+                        let outputs = runtime.apply(update, now: began)
+                        let seconds = clock.now - began
+                        timings.withLock { $0.recordSwap(seconds) }
+                        try perform(outputs, sockets, &runtime, clock, storage)
                     }
                     var refusals: [CoordinatorOutput] = []
                     let released = storage.committed { ids, reason in

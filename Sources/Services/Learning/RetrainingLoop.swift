@@ -13,6 +13,7 @@ import Synchronization
 /// record, the old model stays), and posts the result to `mailbox`. The service loop swaps
 /// accepted models into its scheduler between two events; training never runs on it.
 /// Retention passes (`prune`) run here too, so the loop never waits for a large delete.
+/// The thread runs at a lower CPU priority (nice 10 on Linux).
 public final class RetrainingLoop: Sendable {
     /// Where finished runs are posted for the service loop.
     public let mailbox = LearningMailbox()
@@ -86,6 +87,8 @@ public final class RetrainingLoop: Sendable {
     // MARK: - The thread
 
     private func loop() {
+        // Training is CPU-heavy: on a busy machine the service loop must win the core.
+        BackgroundPriority.lowerCurrentThread(nice: 10)
         let store: LogStore
         do {
             store = try LogStore(attachingTo: path, epoch: epoch, run: run, options: options)

@@ -26,13 +26,16 @@ public struct DriftBenchmark: Sendable {
     public var perTask: Int?
     public var seed: UInt64
     public var jitterSigma: Double
+    /// Check memory with the predicted upper bound instead of the point prediction.
+    public var memoryCheckUsesUpperBound: Bool
 
     public init(
         workload: WorkloadSource, profile: EngineProfile, workers: Int = 8, rate: Double = 14, requests: Int = 20_000,
         maxNewTokens: Int = 2_048, newApplication: String = "code_comment", grownApplication: String = "mt_en_zh",
         growth: Double = 1.5, policy: RetrainingPolicy = .init(), forest: RandomForestConfiguration = .init(),
-        perTask: Int? = 10_000, seed: UInt64 = 1, jitterSigma: Double = 0.05
+        perTask: Int? = 10_000, seed: UInt64 = 1, jitterSigma: Double = 0.05, memoryCheckUsesUpperBound: Bool = false
     ) {
+        self.memoryCheckUsesUpperBound = memoryCheckUsesUpperBound
         self.workload = workload
         self.profile = profile
         self.workers = workers
@@ -105,7 +108,8 @@ public struct DriftBenchmark: Sendable {
             let started = ContinuousClock.now
             let scheduler = Scheduler(
                 configuration: SchedulerConfiguration(
-                    policy: .magnus, kvTokenCapacity: profile.capabilities.kvTokenCapacity),
+                    policy: .magnus, kvTokenCapacity: profile.capabilities.kvTokenCapacity,
+                    memoryCheckUsesUpperBound: memoryCheckUsesUpperBound),
                 predictor: ModelBootstrap.servingPredictor(bootstrap.model), estimator: estimator.makeEstimator())
             let cluster = (0..<workers).map {
                 SimulatedWorker(

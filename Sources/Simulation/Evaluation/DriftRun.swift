@@ -21,6 +21,15 @@ public struct DriftRun: Sendable {
         return rows.reduce(0) { $0 + Double(abs($1.predicted - $1.generated)) } / Double(rows.count)
     }
 
+    /// Mean G′ − G (positive: over-prediction) of the requests that arrived in `range`.
+    public func bias(arrivedIn range: Range<Double>, application: String? = nil) -> Double {
+        let rows = completions.filter {
+            range.contains($0.arrival) && (application == nil || $0.application == application)
+        }
+        guard !rows.isEmpty else { return .nan }
+        return rows.reduce(0) { $0 + Double($1.predicted - $1.generated) } / Double(rows.count)
+    }
+
     /// Requests that arrived in `range`: completions per second from the range's start to
     /// the last of them finishing, their mean and p99 response times.
     public func service(arrivedIn range: Range<Double>) -> (throughput: Double, meanResponse: Double, p99Response: Double) {

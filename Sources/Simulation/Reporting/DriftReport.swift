@@ -9,7 +9,8 @@ public enum DriftReport {
         var table = MarkdownTable(header: [
             "run", "done", "req/s", "sustained req/s", "mean s", "p99 s", "OOM", "mean β",
             "after drift: req/s", "after: mean s", "after: p99 s", "MAE before", "MAE after",
-            "MAE \(benchmark.newApplication) after", "MAE \(benchmark.grownApplication) after", "candidates (accepted)",
+            "MAE \(benchmark.newApplication) after (bias)", "MAE \(benchmark.grownApplication) after (bias)",
+            "candidates (accepted)",
             "wall s",
         ])
         let before = -Double.infinity..<midpoint
@@ -24,8 +25,10 @@ public enum DriftReport {
                 Format.fixed(m.meanBatchSize, 1), Format.fixed(service.throughput, 2), Format.fixed(service.meanResponse, 1),
                 Format.fixed(service.p99Response, 1), Format.fixed(run.meanAbsoluteError(arrivedIn: before), 1),
                 Format.fixed(run.meanAbsoluteError(arrivedIn: after), 1),
-                Format.fixed(run.meanAbsoluteError(arrivedIn: after, application: benchmark.newApplication), 1),
-                Format.fixed(run.meanAbsoluteError(arrivedIn: after, application: benchmark.grownApplication), 1),
+                Format.fixed(run.meanAbsoluteError(arrivedIn: after, application: benchmark.newApplication), 1) + " ("
+                    + Format.fixed(run.bias(arrivedIn: after, application: benchmark.newApplication), 1) + ")",
+                Format.fixed(run.meanAbsoluteError(arrivedIn: after, application: benchmark.grownApplication), 1) + " ("
+                    + Format.fixed(run.bias(arrivedIn: after, application: benchmark.grownApplication), 1) + ")",
                 "\(run.retrainings.count) (\(accepted))", Format.fixed(run.wallSeconds, 1),
             ])
         }
