@@ -118,6 +118,11 @@ final class Cluster {
         }.joined(separator: "\n")
     }
 
+    /// The whole log of the coordinator process started last.
+    func coordinatorLog() -> String {
+        (try? String(contentsOfFile: directory.appendingPathComponent("coordinator.log").path, encoding: .utf8)) ?? ""
+    }
+
     /// Waits until the coordinator reports `count` connected workers.
     func waitForWorkers(_ count: Int, timeout: Double = 20) throws {
         let client = try MagnusClient(endpoint: clientEndpoint)

@@ -63,7 +63,43 @@ extension ClusterTests {
         // Nothing ran twice: the new run completed each recovered request once.
         let completed = try #require(try snapshot(cluster)).completed
         #expect(completed == submits.count, "\(completed) completions for \(submits.count) recovered requests")
-        #expect(cluster.logs().contains("300 unfinished requests"))
+        #expect(cluster.coordinatorLog().contains("300 unfinished requests"))
+        cluster.removeFiles()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func killNineWhileBatchesRunLosesNothingAndRepeatsNoAnswer() throws {
+        // Generations of at least 40 steps at 20× real time: batches are running when it dies.
+        let cluster = try Cluster(workers: 3, timeScale: 20)
+        defer { cluster.stop() }
+        let client = try MagnusClient(endpoint: cluster.clientEndpoint)
+        let submits = Workload.requests(150, prefix: "midrun", seed: 23, maxInputWords: 60, minOutput: 40)
+        for submit in submits { try client.submit(submit) }
+        var before = ClientRun()
+        let wanted = Set(submits.map(\.id))
+        let deadline = Date().addingTimeInterval(20)
+        while before.results.count < 20 && Date() < deadline, let reply = try client.receive(timeout: 1) {
+            before.record(reply, wanted: wanted)
+        }
+        try #require(before.accepted == submits.count && before.results.count >= 20, "\(cluster.logs())")
+        try #require(before.answers.count < submits.count, "everything finished before the kill")
+
+        cluster.signalCoordinator(SIGKILL)
+        _ = Cluster.waitForExit(try #require(cluster.coordinator), timeout: 5)
+        // Answers the dead coordinator sent before it died still count as given before.
+        while let reply = try client.receive(timeout: 0.3) { before.record(reply, wanted: wanted) }
+        try #require(before.duplicates.isEmpty)
+        try cluster.startCoordinator()
+        try cluster.waitForWorkers(3)
+        let after = try client.run(submits, timeout: 40)
+        expectOneResultEach(after, submits, cluster)
+        // Answers given before the kill are given again unchanged, not computed again.
+        for (id, answer) in before.answers {
+            guard case .result(let original) = answer, case .result(let again) = after.answers[id] else { continue }
+            #expect(again.batchID == original.batchID && again.worker == original.worker && again.text == original.text)
+        }
+        let completed = try #require(try snapshot(cluster)).completed
+        #expect(completed + before.results.count <= submits.count, "\(completed) completions after the restart")
         cluster.removeFiles()
     }
 
@@ -169,7 +205,7 @@ extension ClusterTests {
         try cluster.waitForWorkers(2)
         let restarted = try #require(try predicted(probe, id: "probe-restarted"))
         #expect(abs(restarted - truth) < abs(before - truth), "after the restart: \(restarted)")
-        #expect(cluster.logs().contains("predictor: stored version"))
+        #expect(cluster.coordinatorLog().contains("predictor: stored version"))
         cluster.removeFiles()
     }
 }
