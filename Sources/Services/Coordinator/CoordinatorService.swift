@@ -260,8 +260,14 @@ public final class CoordinatorService: Sendable {
             status = 1
         }
         if let storage {
-            let released = storage.close(now: clock.now, timeout: 10) { runtime.journalFailed($0, reason: $1, now: clock.now).withdrawn }
-            try? send(released, sockets)
+            // Commit what is held and send the replies it releases (withdrawn accepts get their error).
+            var refusals: [HeldReplies.Reply] = []
+            let released = storage.close(now: clock.now, timeout: 10) { ids, reason in
+                let failed = runtime.journalFailed(ids, reason: reason, now: clock.now)
+                refusals += failed.outputs.compactMap { if case .client(let envelope, let reply) = $0 { (envelope, reply) } else { nil } }
+                return failed.withdrawn
+            }
+            try? send(released + refusals, sockets)
         }
         let final = runtime.snapshot(now: clock.now)
         log(

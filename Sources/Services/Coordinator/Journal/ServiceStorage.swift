@@ -37,9 +37,13 @@ final class ServiceStorage {
             throw .bind(BindError(role: "journal notification", endpoint: endpoint, error: error))
         }
         let epoch = Date().timeIntervalSince1970 - clock.now
+        // The journal waits up to a minute for the learning thread's writes (a model save, a
+        // large prune): a late acknowledgement is better than a refused request. The learning
+        // thread gives up after the default 5 s and tries again at its next run.
+        let journalOptions = LogStoreOptions(synchronous: configuration.storage.logSync, busyTimeoutMilliseconds: 60_000)
         let options = LogStoreOptions(synchronous: configuration.storage.logSync)
         writer = JournalWriter(
-            path: path, epoch: epoch, options: options, notify: (notifyContext, endpoint), log: log)
+            path: path, epoch: epoch, options: journalOptions, notify: (notifyContext, endpoint), log: log)
         do {
             startup = try writer.start { store throws(CoordinatorStartError) in
                 func read<T>(_ body: () throws(StorageError) -> T) throws(CoordinatorStartError) -> T {
