@@ -92,6 +92,12 @@ enum StatusView {
         if let size = e.batchSize { parts.append("β=\(size)") }
         if let children = e.children { parts.append("→ " + children.map(\.description).joined(separator: ", ")) }
         if let duration = e.durationSeconds { parts.append("\(Format.fixed(duration, 2)) s") }
+        if let model = e.model, let version = e.version {
+            parts.append("\(model) v\(version) \(e.accepted == true ? "accepted" : "rejected")")
+        }
+        if let candidate = e.validationError, let baseline = e.baselineError {
+            parts.append("error \(Format.fixed(candidate, 2)) vs \(Format.fixed(baseline, 2))")
+        }
         if let message = e.message { parts.append(message) }
         return parts.joined(separator: " ")
     }

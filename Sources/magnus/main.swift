@@ -8,6 +8,7 @@ let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] 
     ("keygen", "Write a CURVE keypair for a coordinator, worker or client: DIR/NAME.key (secret) and DIR/NAME.pub.", KeygenCommand.run),
     ("bench-predictor", "Measure generation-length prediction accuracy, latency and training time on real task data.", BenchPredictorCommand.run),
     ("bench", "Simulate the cluster under every policy over a sweep of request rates (table, CSV, SVG).", BenchCommand.run),
+    ("bench-drift", "Simulate workload drift (a new application, longer outputs) with and without retraining.", BenchDriftCommand.run),
     ("bench-scheduler", "Measure submit (WMA insertion) and dispatch (HRRN) cost as the queue grows.", BenchSchedulerCommand.run),
     ("bench-coordinator", "Measure the coordinator's submits per second and ready-to-batch latency over loopback.", BenchCoordinatorCommand.run),
     ("measure-workload", "Measure the per-task length statistics behind the built-in workload generator.", MeasureWorkloadCommand.run),

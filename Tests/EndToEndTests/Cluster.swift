@@ -8,7 +8,8 @@ import Glibc
 
 /// A real cluster for end-to-end tests: the `magnus-coordinator` and `magnus-worker`
 /// executables from the build products folder, on `ipc://` endpoints in a fresh temporary
-/// folder, their standard error in log files there. `stop()` ends every process (SIGTERM,
+/// folder, their standard error in log files there, the coordinator's log store there too
+/// (`coordinator.sqlite`, so a restarted coordinator recovers). `stop()` ends every process (SIGTERM,
 /// then SIGKILL); the processes also get `--exit-with-parent`, so a crashed test run does not
 /// leave them behind.
 ///
@@ -19,6 +20,8 @@ final class Cluster {
     let clientEndpoint: String
     let workerEndpoint: String
     let statusEndpoint: String
+    /// The coordinator's log store (journal and models), kept across `startCoordinator` calls.
+    let logPath: String
     private(set) var coordinator: Process?
     private(set) var workers: [String: Process] = [:]
     private let timeScale: Double
@@ -40,6 +43,7 @@ final class Cluster {
         clientEndpoint = "ipc://\(directory.path)/client"
         workerEndpoint = "ipc://\(directory.path)/worker"
         statusEndpoint = "ipc://\(directory.path)/status"
+        logPath = directory.appendingPathComponent("coordinator.sqlite").path
         self.timeScale = timeScale
         self.workerArguments = workerArguments
         self.clientKeys = clientKeys
@@ -63,7 +67,7 @@ final class Cluster {
             [
                 "--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--status-endpoint", statusEndpoint,
                 "--heartbeat-interval", "0.2", "--heartbeat-timeout", "1.5", "--status-interval", "0.2", "--drain-timeout", "10",
-                "--exit-with-parent",
+                "--exit-with-parent", "--log-path", logPath,
             ] + extra, log: "coordinator")
     }
 
@@ -117,6 +121,11 @@ final class Cluster {
             let text = (try? String(contentsOfFile: directory.appendingPathComponent(name).path, encoding: .utf8)) ?? ""
             return "==> \(name) <==\n" + text.split(separator: "\n").suffix(60).joined(separator: "\n")
         }.joined(separator: "\n")
+    }
+
+    /// The whole log of the coordinator process started last.
+    func coordinatorLog() -> String {
+        (try? String(contentsOfFile: directory.appendingPathComponent("coordinator.log").path, encoding: .utf8)) ?? ""
     }
 
     /// Waits until the coordinator reports `count` connected workers.

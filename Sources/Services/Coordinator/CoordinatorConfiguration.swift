@@ -86,6 +86,8 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
     public var logLevel = "info"
     /// Stop (drain) when the process that started the coordinator exits.
     public var exitWithParent = false
+    /// The log store, retention and retraining (flat keys: see `StorageConfiguration`).
+    public var storage = StorageConfiguration()
 
     public init() {}
 
@@ -168,6 +170,7 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         try read(.drainTimeout, &drainTimeout)
         try read(.logLevel, &logLevel)
         try read(.exitWithParent, &exitWithParent)
+        storage = try StorageConfiguration(from: decoder)
     }
 
     /// Loads a JSON config file.
@@ -217,5 +220,6 @@ public struct CoordinatorConfiguration: Sendable, Hashable, Codable {
         try check(statusWindow > 0, "status_window_s must be positive")
         try check(drainTimeout >= 0, "drain_timeout_s cannot be negative")
         try check(LogLevel(name: logLevel) != nil, "log_level must be debug, info, warning or error")
+        try storage.validate()
     }
 }

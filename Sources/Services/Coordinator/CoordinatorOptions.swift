@@ -43,7 +43,7 @@ public enum CoordinatorOptions {
         .value("drain-timeout", "SECONDS", "How long a drain waits for running batches (default: \(defaults.drainTimeout))."),
         .value("log-level", "LEVEL", "debug, info, warning or error (default: \(defaults.logLevel))."),
         .flag("exit-with-parent", "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
-    ]
+    ] + StorageOptions.specs
 
     /// Parses `arguments` (without the program name).
     /// - Returns: the validated configuration, or nil when `--help` was asked for (the help
@@ -94,6 +94,7 @@ public enum CoordinatorOptions {
         if let value = try options.double("drain-timeout") { configuration.drainTimeout = value }
         if let value = options.string("log-level") { configuration.logLevel = value }
         if options.flag("exit-with-parent") { configuration.exitWithParent = true }
+        try StorageOptions.apply(options, to: &configuration.storage)
         try configuration.validate()
         _ = try PredictorBootstrap.kvTokenCapacity(configuration)
         do {

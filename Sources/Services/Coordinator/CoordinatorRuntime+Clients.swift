@@ -81,6 +81,7 @@ extension CoordinatorRuntime {
                     predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)
                 pending[id] = record
                 if let deadline = request.deadline { deadlines[id] = deadline }
+                journal(.accepted(request, client: Self.name(envelope[0]), fingerprint: fingerprint, prediction: prediction, at: now), into: &out)
                 out.append(.client(envelope: envelope, reply: .accepted(acceptance(of: id, record, justInserted: true))))
             case .rejected(_, let error):
                 out.append(refusal(envelope, id: id, error))
@@ -175,6 +176,7 @@ extension CoordinatorRuntime {
         deadlines[id] = nil
         let reply = CoordinatorReply.cancelled(CancelledMessage(id: id, cancelled: true))
         var out: [CoordinatorOutput] = [.client(envelope: envelope, reply: reply)]
+        journal(.cancelled(id, at: now), into: &out)
         if record.envelope != envelope { out.append(.client(envelope: record.envelope, reply: reply)) }
         return out
     }

@@ -135,6 +135,7 @@ public struct CoordinatorRuntime: Sendable {
         finished.store(id, fingerprint: request.fingerprint, reply: reply)
         metrics.recordFailure()
         metrics.recordError(error.code)
+        journal(.failed(id, error), into: &out)
         out.append(.client(envelope: request.envelope, reply: reply))
     }
 
