@@ -34,7 +34,9 @@ let package = Package(
         // Discrete-event simulator and the benchmark harness over the same core.
         .target(name: "Simulation", dependencies: ["Coordinator", "Worker", "Shared"], swiftSettings: strict),
         // Real-time drivers: coordinator and worker services over ZeroMQ.
-        .target(name: "Services", dependencies: ["Coordinator", "Worker", "Transport", "Shared"], swiftSettings: strict),
+        .target(
+            name: "Services", dependencies: ["Coordinator", "Worker", "Transport", "Shared", "Storage"],
+            swiftSettings: strict),
         // XGBoost random-forest regressor, used for the forest comparison benchmark.
         .target(name: "XGBoostRegressor", dependencies: ["CXGBoost", "Coordinator"], swiftSettings: strict),
 
@@ -46,6 +48,9 @@ let package = Package(
         .executableTarget(name: "magnus-worker", dependencies: ["Services"], swiftSettings: strict),
         .executableTarget(
             name: "magnus", dependencies: ["Services", "Simulation", "XGBoostRegressor"], swiftSettings: strict),
+        // libFuzzer target over the wire decoders and the coordinator runtime; scripts/fuzz.sh
+        // builds it with -sanitize=fuzzer. A normal build gives a replayer of inputs.
+        .executableTarget(name: "MagnusFuzz", dependencies: ["Services"], swiftSettings: strict),
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator"], swiftSettings: strict),
@@ -53,8 +58,10 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["Services", "Transport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["Services", "Transport", "Storage"], swiftSettings: strict),
         .testTarget(name: "XGBoostRegressorTests", dependencies: ["XGBoostRegressor"], swiftSettings: strict),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Coordinator", "Worker", "Shared"], swiftSettings: strict),
+        .testTarget(
+            name: "ServicesTests", dependencies: ["Services", "Coordinator", "Worker", "Shared", "Storage", "Transport"],
+            swiftSettings: strict),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a local Magnus cluster on this machine: one coordinator, N simulated GPU workers,
 # a load generator replaying a workload, and the live status view in the foreground.
-# Ctrl-C stops everything (the coordinator drains first). Logs go to out/cluster/.
+# Ctrl-C stops everything (the coordinator drains first). Logs go to out/cluster/, and so does
+# the coordinator's log store (out/cluster/coordinator.sqlite; delete it to start from scratch).
 #
 #   deploy/local-cluster.sh [--workers 8] [--rate 100] [--time-scale 20] [--data ../shared/data]
 #                           [--requests 0] [--duration SECONDS] [--no-load] [--profile v100-chatglm6b]
@@ -79,8 +80,10 @@ else
   echo "local-cluster: no $data; using the built-in workload generator"
 fi
 
+# The log store keeps accepted requests, results and trained models across restarts: run the
+# script again and the coordinator recovers unfinished work and starts from its last models.
 coordinator_args=(--client-endpoint "$client_ep" --worker-endpoint "$worker_ep" --status-endpoint "$status_ep"
-  --profile "$profile" --training-data "$training")
+  --profile "$profile" --training-data "$training" --log-path "$logs/coordinator.sqlite")
 [ "$training_rows" -gt 0 ] && coordinator_args+=(--training-rows "$training_rows")
 "$bin/magnus-coordinator" "${coordinator_args[@]}" >"$logs/coordinator.log" 2>&1 &
 pids+=($!)

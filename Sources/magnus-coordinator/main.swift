@@ -1,7 +1,7 @@
 import Services
 import Shared
 
-/// `magnus-coordinator`: parse options, build the scheduler, run the service until a signal.
+/// `magnus-coordinator`: parse options, start the service (log store, models, sockets), run it until a signal.
 let configuration: CoordinatorConfiguration
 do {
     let parsed = try CoordinatorOptions.parse(Array(CommandLine.arguments.dropFirst()))
@@ -17,9 +17,8 @@ do {
 let log = ServiceLog(component: "coordinator", minimum: LogLevel(name: configuration.logLevel) ?? .info)
 let service: CoordinatorService
 do {
-    let predictor = try PredictorBootstrap.predictor(configuration, log: log)
-    service = CoordinatorService(
-        configuration: configuration, scheduler: try PredictorBootstrap.scheduler(configuration, predictor: predictor), log: log)
+    // The service chooses its models on its own thread: the log store's, else the training data's, else the prior.
+    service = CoordinatorService(configuration: configuration, log: log)
     _ = try service.start()
 } catch {
     Console.fail("magnus-coordinator: \(error)", code: 1)

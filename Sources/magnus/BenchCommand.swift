@@ -7,20 +7,17 @@ import Worker
 /// `magnus bench`: the paper's evaluation in the simulator — policies side by side over a
 /// sweep of request rates, with a table, CSV and SVG plot.
 enum BenchCommand {
-    static let specs: [OptionSpec] = [
-        .value("data", "DIR", "Task files (shared/data format); without it the built-in generator is used.", default: "../shared/data"),
-        .value("tasks", "LIST", "Tasks of the workload.", default: Application.paperTasks.joined(separator: ",")),
-        .value("jsonl", "FILE", "Use one JSONL file (task-file format) as the workload instead."),
-        .value("trace", "FILE", "Replay a trace CSV (timestamp, input_tokens, output_tokens) instead."),
-        .flag("synthetic", "Use the built-in workload generator even when --data exists."),
+    static let specs: [OptionSpec] = ClientWorkload.specs + [
         .value("rates", "LIST", "Request rates to sweep (req/s).", default: "4,8,12,16,24,32"),
         .value("requests", "N", "Requests per rate.", default: "10000"),
-        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
+        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
         .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
+        .value("length-target", "mean|median", "What the forest predicts: the mean (paper) or the median length.", default: "mean"),
         .value("risk", "P", "Magnus-UA: largest accepted probability that a batch outgrows memory.", default: "0.02"),
+        .value("grouping-level", "Q", "Magnus-UA: quantile used as G' for WMA and T_p.", default: "0.5"),
         .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
         .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
@@ -33,23 +30,11 @@ enum BenchCommand {
             command: "magnus bench", summary: "policies side by side in the simulator", specs: specs, arguments: arguments)
         if options.wantsHelp { return Console.out(options.help) }
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
-        let tasks = options.list("tasks")!
-        let source: WorkloadSource
-        if let trace = options.string("trace") {
-            source = .trace(path: trace)
-        } else if let jsonl = options.string("jsonl") {
-            source = .jsonl(path: jsonl)
-        } else if !options.flag("synthetic"), let data = options.string("data"), FileManager.default.fileExists(atPath: data) {
-            source = .taskData(directory: data, tasks: tasks)
-        } else {
-            Console.error("magnus bench: no task data (--data); using the built-in workload generator")
-            source = .synthetic(tasks: tasks)
-        }
         guard let profile = EngineProfile.named(options.string("profile")!) else {
             throw UsageError("magnus bench: unknown profile; choose one of \(EngineProfile.builtinNames.joined(separator: ", "))")
         }
         let maxNewTokens = try options.int("max-new-tokens", in: 1...100_000)!
-        let workload = try ServingWorkload.load(source, seed: seed)
+        let workload = try ClientWorkload.load(options, seed: seed, perTask: 10_000)
         let safe = ServingBenchmark.safeBatchSize(profile: profile, workload: workload, maxNewTokens: maxNewTokens)
         var policies: [PolicySpec] = []
         for name in options.list("policies")! {
@@ -63,14 +48,19 @@ enum BenchCommand {
             guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)'") }
             return rate
         }
-        let benchmark = ServingBenchmark(
+        var benchmark = ServingBenchmark(
             workload: workload, profile: profile, workers: try options.int("workers", in: 1...1024)!, policies: policies,
             rates: rates, requestsPerRate: try options.int("requests", in: 1...10_000_000)!, maxNewTokens: maxNewTokens,
             wmaThreshold: try options.double("phi", in: 0...1e15)!,
             memoryCheckUsesUpperBound: options.flag("upper-bound-memory"), seed: seed,
             jitterSigma: try options.double("jitter", in: 0...2)!,
             uncertainty: UncertaintyConfiguration(
-                riskTarget: try options.double("risk", in: 0...1)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
+                riskTarget: try options.double("risk", in: 0...1)!,
+                groupingLevel: try options.double("grouping-level", in: 0.05...0.99)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
+        guard let target = LengthTarget(rawValue: options.string("length-target")!) else {
+            throw UsageError("magnus bench: --length-target is mean or median")
+        }
+        benchmark.lengthTarget = target
         Console.error("magnus bench: \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
         let started = ContinuousClock.now
         let results = benchmark.run { Console.progress("magnus bench: \($0)") }

@@ -39,6 +39,7 @@ enum BenchPredictorCommand {
         var candidates = [LengthFeatureSet.extended, .paper, .lengthAndApplication].map {
             RegressorCandidate.swiftForest($0, configuration: forest)
         }
+        candidates += [LengthFeatureSet.extended, .paper].map { RegressorCandidate.logTargetForest($0, configuration: forest) }
         if options.flag("xgboost") {
             candidates.append(XGBoostCandidate.make(configuration: forest))
         }

@@ -13,7 +13,8 @@ enum ClientWorkload {
         .flag("synthetic", "Use the built-in workload generator even when --data exists."),
     ]
 
-    static func load(_ options: CommandOptions, seed: UInt64) throws -> ServingWorkload {
+    /// - Parameter perTask: rows per task file (and per task of the built-in generator).
+    static func load(_ options: CommandOptions, seed: UInt64, perTask: Int = 2_000) throws -> ServingWorkload {
         let tasks = options.list("tasks")!
         let source: WorkloadSource
         if let trace = options.string("trace") {
@@ -23,8 +24,9 @@ enum ClientWorkload {
         } else if !options.flag("synthetic"), let data = options.string("data"), FileManager.default.fileExists(atPath: data) {
             source = .taskData(directory: data, tasks: tasks)
         } else {
+            Console.error("\(options.command): no task data at \(options.string("data") ?? "-"); using the built-in workload generator")
             source = .synthetic(tasks: tasks)
         }
-        return try ServingWorkload.load(source, perTask: 2_000, seed: seed)
+        return try ServingWorkload.load(source, perTask: perTask, seed: seed)
     }
 }

@@ -16,7 +16,11 @@ enum LoadCommand {
         .value("drain-timeout", "SECONDS", "Wait this long after the last submit for answers.", default: "600"),
         .value("id-prefix", "TEXT", "Prefix of request ids (ids must be unique per coordinator).", default: "load"),
         .value("seed", "N", "Seed.", default: "1"),
-    ] + ClientWorkload.specs
+        .value("identity", "NAME", "Fixed routing id, so that a restarted coordinator can still answer this client."),
+        .value("resubmit-after", "SECONDS", "Send again (same id: idempotent) requests not acknowledged within SECONDS (default: never)."),
+        .flag("resubmit-on-restart", "Send again every unanswered request when the coordinator restarts (for a coordinator without a journal)."),
+        .value("report", "FILE", "Also write the counts as JSON to FILE (for scripts such as scripts/chaos.sh)."),
+    ] + ClientWorkload.specs + CurveOptions.specs
 
     static func run(_ arguments: [String]) throws {
         let options = try CommandOptions(
@@ -40,7 +44,9 @@ enum LoadCommand {
                     maxNewTokens: request.maxNewTokens, simulatedOutputTokens: request.referenceOutputTokens))
         }
         let endpoint = options.string("coordinator")!
-        let client = try MagnusClient(endpoint: endpoint)
+        let client = try MagnusClient(endpoint: endpoint, identity: options.string("identity"), curve: try CurveOptions.parse(options))
+        let resubmission = PacedLoad.Resubmission(
+            unacknowledgedAfter: try options.double("resubmit-after", in: 0.01...3600), afterRestart: options.flag("resubmit-on-restart"))
         defer { client.close() }
         guard try client.ping(timeout: 5) != nil else {
             throw UsageError("magnus load: no coordinator answers at \(endpoint) (start one with magnus-coordinator)")
@@ -52,7 +58,7 @@ enum LoadCommand {
             if count > 1 { Console.exit(130) }
         }
         defer { withExtendedLifetime(trap) {} }
-        let outcome = try PacedLoad(client: client, items: items).run(
+        let outcome = try PacedLoad(client: client, items: items, resubmission: resubmission).run(
             drainTimeout: try options.double("drain-timeout", in: 0...86_400)!, shouldStop: { stop.isSet }
         ) { so in
             let p50 = Percentile.of(so.responseTimes.suffix(500).map { $0 }, 0.5)
@@ -63,6 +69,7 @@ enum LoadCommand {
         Console.endProgress()
         if outcome.interrupted { Console.error("magnus load: interrupted; waited for the answers of what was sent") }
         Console.out(summary(outcome))
+        if let path = options.string("report") { try report(outcome).write(toFile: path, atomically: true, encoding: .utf8) }
         if outcome.lost > 0 || outcome.duplicated > 0 { Console.exit(1) }
     }
 
@@ -82,10 +89,26 @@ enum LoadCommand {
             Format.fixed(o.predictionErrors.isEmpty ? .nan : o.predictionErrors.reduce(0, +) / Double(o.predictionErrors.count), 1),
         ])
         var text = table.markdown + "\n\n" + latency.markdown
+        if o.resent > 0 || o.restarts > 0 || o.acknowledgedLost > 0 {
+            text += "\n\nacknowledged \(o.acknowledged), acknowledged but lost \(o.acknowledgedLost), resent \(o.resent), coordinator restarts seen \(o.restarts)"
+        }
         if !o.refused.isEmpty {
             text += "\n\nrefused: " + o.refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         return text
+    }
+}
+
+extension LoadCommand {
+    /// The counts as one JSON object.
+    static func report(_ o: PacedLoad.Outcome) -> String {
+        let refused = o.refused.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ")
+        return """
+            {"submitted": \(o.submitted), "acknowledged": \(o.acknowledged), "answered": \(o.answered), \
+            "refused": {\(refused)}, "lost": \(o.lost), "acknowledged_lost": \(o.acknowledgedLost), \
+            "duplicated": \(o.duplicated), "resent": \(o.resent), "restarts": \(o.restarts), "seconds": \(Format.fixed(o.seconds, 1))}
+
+            """
     }
 }
 

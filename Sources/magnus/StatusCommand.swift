@@ -11,14 +11,14 @@ enum StatusCommand {
         .flag("follow", "Keep updating until interrupted (default: print one snapshot and exit)."),
         .flag("json", "Print every message as a JSON line (snapshots and events) for tools."),
         .value("timeout", "SECONDS", "Give up when nothing arrives for this long.", default: "10"),
-    ]
+    ] + CurveOptions.specs
 
     static func run(_ arguments: [String]) throws {
         let options = try CommandOptions(
             command: "magnus status", summary: "show the coordinator's live status", specs: specs, arguments: arguments)
         if options.wantsHelp { return Console.out(options.help) }
         let endpoint = options.string("status")!
-        let subscriber = try StatusSubscriber(endpoint: endpoint)
+        let subscriber = try StatusSubscriber(endpoint: endpoint, curve: try CurveOptions.parse(options))
         defer { subscriber.close() }
         let timeout = try options.double("timeout", in: 0.1...86_400)!
         let follow = options.flag("follow")
@@ -92,6 +92,12 @@ enum StatusView {
         if let size = e.batchSize { parts.append("β=\(size)") }
         if let children = e.children { parts.append("→ " + children.map(\.description).joined(separator: ", ")) }
         if let duration = e.durationSeconds { parts.append("\(Format.fixed(duration, 2)) s") }
+        if let model = e.model, let version = e.version {
+            parts.append("\(model) v\(version) \(e.accepted == true ? "accepted" : "rejected")")
+        }
+        if let candidate = e.validationError, let baseline = e.baselineError {
+            parts.append("error \(Format.fixed(candidate, 2)) vs \(Format.fixed(baseline, 2))")
+        }
         if let message = e.message { parts.append(message) }
         return parts.joined(separator: " ")
     }

@@ -14,7 +14,7 @@ enum SubmitCommand {
         .value("deadline-ms", "MS", "Deadline relative to submission."),
         .value("timeout", "SECONDS", "How long to wait for the answer.", default: "120"),
         .flag("json", "Print the raw reply messages as JSON lines."),
-    ]
+    ] + CurveOptions.specs
 
     static func run(_ arguments: [String]) throws {
         let options = try CommandOptions(
@@ -23,7 +23,7 @@ enum SubmitCommand {
         guard let input = options.string("input") else { throw UsageError("magnus submit: --input is required") }
         let application = options.string("application")!
         let id = RequestID(options.string("id") ?? "cli-" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
-        let client = try MagnusClient(endpoint: options.string("coordinator")!)
+        let client = try MagnusClient(endpoint: options.string("coordinator")!, curve: try CurveOptions.parse(options))
         defer { client.close() }
         try client.submit(
             SubmitMessage(

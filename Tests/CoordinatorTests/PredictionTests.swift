@@ -60,7 +60,7 @@ import Shared
         #expect(abs(predicted("Summarise:", 100) - 51) <= 10)
         #expect(abs(predicted("Repeat twice:", 40) - 80) <= 12)
         let prediction = predictor.predict(
-            Request(id: RequestID("q"), application: "", instruction: "Repeat twice:", input: "x", inputTokens: 150,
+            Request(id: RequestID("q"), application: "", instruction: "Repeat twice:", input: text(150), inputTokens: 150,
                     maxNewTokens: 100, arrival: 0))
         #expect(prediction.expected == 100, "predictions are capped at max_new_tokens")
         #expect(prediction.upper >= prediction.expected)
@@ -120,5 +120,20 @@ import Shared
         let trained = KNNBatchTimeEstimator(samples: samples, k: 1, minimumSamples: 5, prior: prior)
         #expect(!trained.usesPrior)
         #expect(trained.estimate(BatchFeatures(batchSize: 7, maxInput: 100, maxGeneration: 50)) == 7)
+    }
+}
+
+@Suite struct LengthTargetTests {
+    @Test func logTargetForestPredictsTheMedianOfASkewedTarget() {
+        // One feature value, targets 10 (× 9) and 1,000 (× 1): mean 109, median 10.
+        let rows = (0..<200).map { _ in [1.0] }
+        let targets = (0..<200).map { $0 % 10 == 0 ? 1_000.0 : 10.0 }
+        let configuration = RandomForestConfiguration(trees: 20, minSamplesLeaf: 1, seed: 4)
+        let mean = RandomForestTrainer(configuration: configuration).train(rows: rows, targets: targets).predict([1])
+        let median = LogTargetForest.train(rows: rows, targets: targets, configuration: configuration)
+            .predict([1], upperQuantile: 0.9).point
+        #expect(abs(mean - 109) < 15)
+        // exp(mean of log(1 + G)) − 1 = exp(0.9 ln 11 + 0.1 ln 1001) − 1 ≈ 18.6: near the median, far below the mean.
+        #expect(median < 25 && median > 10)
     }
 }

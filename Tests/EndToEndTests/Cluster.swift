@@ -8,7 +8,8 @@ import Glibc
 
 /// A real cluster for end-to-end tests: the `magnus-coordinator` and `magnus-worker`
 /// executables from the build products folder, on `ipc://` endpoints in a fresh temporary
-/// folder, their standard error in log files there. `stop()` ends every process (SIGTERM,
+/// folder, their standard error in log files there, the coordinator's log store there too
+/// (`coordinator.sqlite`, so a restarted coordinator recovers). `stop()` ends every process (SIGTERM,
 /// then SIGKILL); the processes also get `--exit-with-parent`, so a crashed test run does not
 /// leave them behind.
 ///
@@ -19,16 +20,20 @@ final class Cluster {
     let clientEndpoint: String
     let workerEndpoint: String
     let statusEndpoint: String
+    /// The coordinator's log store (journal and models), kept across `startCoordinator` calls.
+    let logPath: String
     private(set) var coordinator: Process?
     private(set) var workers: [String: Process] = [:]
     private let timeScale: Double
     private let workerArguments: [String]
+    /// The keys the harness's own client uses when the coordinator authenticates clients.
+    let clientKeys: CurveClientKeys?
 
     /// Starts the coordinator and `workerCount` workers named `w0`, `w1`... and waits until
     /// all are connected (up to `startTimeout` seconds: real-engine workers load a model first).
     init(
         workers workerCount: Int, timeScale: Double, coordinatorArguments: [String] = [], workerArguments: [String] = [],
-        startTimeout: Double = 20
+        clientKeys: CurveClientKeys? = nil, startTimeout: Double = 20
     ) throws {
         // ipc:// paths must stay under ~100 bytes: fall back to /tmp for a long TMPDIR.
         var base = FileManager.default.temporaryDirectory
@@ -38,8 +43,10 @@ final class Cluster {
         clientEndpoint = "ipc://\(directory.path)/client"
         workerEndpoint = "ipc://\(directory.path)/worker"
         statusEndpoint = "ipc://\(directory.path)/status"
+        logPath = directory.appendingPathComponent("coordinator.sqlite").path
         self.timeScale = timeScale
         self.workerArguments = workerArguments
+        self.clientKeys = clientKeys
         do {
             try startCoordinator(extra: coordinatorArguments)
             for index in 0..<workerCount { try startWorker("w\(index)") }
@@ -60,14 +67,15 @@ final class Cluster {
             [
                 "--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--status-endpoint", statusEndpoint,
                 "--heartbeat-interval", "0.2", "--heartbeat-timeout", "1.5", "--status-interval", "0.2", "--drain-timeout", "10",
-                "--exit-with-parent",
+                "--exit-with-parent", "--log-path", logPath,
             ] + extra, log: "coordinator")
     }
 
-    func startWorker(_ id: String) throws {
+    func startWorker(_ id: String, extra: [String] = []) throws {
         workers[id] = try launch(
             "magnus-worker",
-            ["--coordinator", workerEndpoint, "--id", id, "--time-scale", "\(timeScale)", "--exit-with-parent"] + workerArguments,
+            ["--coordinator", workerEndpoint, "--id", id, "--time-scale", "\(timeScale)", "--exit-with-parent"] + workerArguments
+                + extra,
             log: id)
     }
 
@@ -115,9 +123,14 @@ final class Cluster {
         }.joined(separator: "\n")
     }
 
+    /// The whole log of the coordinator process started last.
+    func coordinatorLog() -> String {
+        (try? String(contentsOfFile: directory.appendingPathComponent("coordinator.log").path, encoding: .utf8)) ?? ""
+    }
+
     /// Waits until the coordinator reports `count` connected workers.
     func waitForWorkers(_ count: Int, timeout: Double = 20) throws {
-        let client = try MagnusClient(endpoint: clientEndpoint)
+        let client = try MagnusClient(endpoint: clientEndpoint, curve: clientKeys)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let pong = try client.ping(timeout: 1), pong.workers == count { return }

@@ -31,7 +31,8 @@ import Testing
 
     func makeScheduler(predictor: any LengthPredicting) -> Scheduler {
         Scheduler(
-            configuration: SchedulerConfiguration(policy: .glp(batchSize: 8), kvTokenCapacity: 10_000_000),
+            // Φ so large that GLP always fills batches to 8: 64 requests make exactly 8 batches.
+            configuration: SchedulerConfiguration(policy: .glp(batchSize: 8), wmaThreshold: 1e12, kvTokenCapacity: 10_000_000),
             predictor: predictor, estimator: AnalyticBatchTimeModel())
     }
 

@@ -8,10 +8,18 @@ socket to the coordinator's client endpoint, JSON messages, idempotent resubmiss
         result = client.call("gec", "Correct the grammatical errors in the following sentence:",
                              "He go to school .")
         print(result["text"], result["generated_tokens"])
+
+With a coordinator that authenticates clients (CurveZMQ, docs/operations.md), pass this
+client's secret key file (from `magnus keygen`, mode 0600) and the coordinator's public key:
+
+    MagnusClient("tcp://10.0.0.1:5555", curve_secret_key_file="keys/alice.key",
+                 coordinator_key="keys/coordinator.pub")
 """
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 import uuid
 from typing import Dict, Iterable, List, Optional
@@ -31,16 +39,56 @@ class MagnusError(Exception):
         self.request_id = request_id
 
 
+def _key_lines(path: str) -> List[str]:
+    """The keys in a Magnus key file: one 40-character Z85 key per line (optionally followed by
+    a name); empty lines and lines starting with '# ' are comments (a key may start with '#')."""
+    with open(path, encoding="utf-8") as file:
+        lines = [line.strip() for line in file]
+    keys = [line.split()[0] for line in lines if line and line != "#" and not line.startswith("# ")]
+    for key in keys:
+        if len(key) != 40:
+            raise ValueError(f"{path}: not a 40-character Z85 CURVE key")
+    if not keys:
+        raise ValueError(f"{path}: no key in the file")
+    return keys
+
+
+def read_secret_key(path: str) -> bytes:
+    """A CURVE secret key from a Magnus `.key` file, refusing files readable by group or others."""
+    mode = os.stat(path).st_mode
+    if mode & 0o077:
+        raise PermissionError(f"{path}: the secret key file is accessible to group or others "
+                              f"(mode {stat.S_IMODE(mode):o}); run chmod 600 on it")
+    return _key_lines(path)[0].encode()
+
+
+def read_public_key(key_or_path: str) -> bytes:
+    """A CURVE public key given inline (40 Z85 characters) or as a `.pub` file."""
+    if len(key_or_path) == 40 and not os.path.exists(key_or_path):
+        return key_or_path.encode()
+    return _key_lines(key_or_path)[0].encode()
+
+
 class MagnusClient:
     """A connection to one coordinator. Not thread-safe (one ZeroMQ socket)."""
 
-    def __init__(self, endpoint: str, context: Optional[zmq.Context] = None, identity: Optional[str] = None):
+    def __init__(self, endpoint: str, context: Optional[zmq.Context] = None, identity: Optional[str] = None,
+                 curve_secret_key_file: Optional[str] = None, coordinator_key: Optional[str] = None):
+        if (curve_secret_key_file is None) != (coordinator_key is None):
+            raise ValueError("give both curve_secret_key_file and coordinator_key, or neither")
+        # Keys first: a bad key file fails before any socket exists.
+        secret = read_secret_key(curve_secret_key_file) if curve_secret_key_file is not None else None
+        server_key = read_public_key(coordinator_key) if coordinator_key is not None else None
         self._own_context = context is None
         self._context = context or zmq.Context()
         self._socket = self._context.socket(zmq.DEALER)
         self._socket.setsockopt(zmq.LINGER, 0)
         if identity:
             self._socket.setsockopt(zmq.ROUTING_ID, identity.encode())
+        if secret is not None:
+            self._socket.curve_secretkey = secret
+            self._socket.curve_publickey = zmq.curve_public(secret)
+            self._socket.curve_serverkey = server_key
         self._socket.connect(endpoint)
         self._pending: List[dict] = []
 
@@ -133,9 +181,12 @@ if __name__ == "__main__":
     parser.add_argument("--coordinator", default="tcp://127.0.0.1:5555")
     parser.add_argument("--application", default="gec")
     parser.add_argument("--instruction", default="Correct the grammatical errors in the following sentence:")
+    parser.add_argument("--curve-secret-key-file", help="this client's CURVE secret key (mode 0600)")
+    parser.add_argument("--coordinator-key", help="the coordinator's CURVE public key or .pub file")
     parser.add_argument("input")
     args = parser.parse_args()
-    with MagnusClient(args.coordinator) as client:
+    with MagnusClient(args.coordinator, curve_secret_key_file=args.curve_secret_key_file,
+                      coordinator_key=args.coordinator_key) as client:
         if not client.ping():
             raise SystemExit(f"no coordinator answers at {args.coordinator}")
         result = client.call(args.application, args.instruction, args.input)

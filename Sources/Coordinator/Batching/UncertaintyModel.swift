@@ -6,6 +6,8 @@ public struct UncertaintyConfiguration: Sendable, Hashable, Codable {
     public var riskTarget: Double
     /// Quantile reported as a prediction's upper bound (and judged for coverage).
     public var upperLevel: Double
+    /// Quantile used as the expected length G' for WMA grouping and T_p (0.5 = the median).
+    public var groupingLevel: Double
     /// Recent completions per application that the guard judges coverage on.
     public var guardWindow: Int
     /// Fewest completions in the window before the guard judges.
@@ -21,12 +23,13 @@ public struct UncertaintyConfiguration: Sendable, Hashable, Codable {
     public var recalibrationEvery: Int
 
     public init(
-        riskTarget: Double = 0.02, upperLevel: Double = 0.9, guardWindow: Int = 100, guardMinimumSamples: Int = 30,
+        riskTarget: Double = 0.02, groupingLevel: Double = 0.5, upperLevel: Double = 0.9, guardWindow: Int = 100, guardMinimumSamples: Int = 30,
         guardDistrustBelow: Double = 0.75, guardTrustAbove: Double = 0.85, recalibrationWindow: Int = 500,
         recalibrationEvery: Int = 50
     ) {
         self.riskTarget = riskTarget
         self.upperLevel = upperLevel
+        self.groupingLevel = groupingLevel
         self.guardWindow = guardWindow
         self.guardMinimumSamples = guardMinimumSamples
         self.guardDistrustBelow = guardDistrustBelow
@@ -64,7 +67,7 @@ public struct UncertaintyModel: Sendable {
     /// and as `upper` too unless the application is not trusted (then `max_new_tokens`).
     public func calibrate(_ raw: LengthPrediction, for request: Request) -> LengthPrediction {
         let cap = max(1, request.maxNewTokens)
-        let median = raw.scale * calibration.quantile(0.5, application: request.application)
+        let median = raw.scale * calibration.quantile(configuration.groupingLevel, application: request.application)
         let upper = min(cap, Int((raw.scale * calibration.quantile(configuration.upperLevel, application: request.application)).rounded(.up)))
         return LengthPrediction(
             expected: min(cap, Int(median.rounded())), upper: trusts(request.application) ? upper : cap,

@@ -14,11 +14,16 @@ public final class MagnusClient {
     /// - Parameters:
     ///   - context: share one context among many clients in a process; a new one by default.
     ///   - identity: a fixed routing id, so that a reconnecting client keeps its address.
-    public init(endpoint: String, context: ZMQContext? = nil, identity: String? = nil) throws(ZMQError) {
+    ///   - curve: this client's keypair and the coordinator's public key, when the
+    ///     coordinator authenticates clients.
+    public init(
+        endpoint: String, context: ZMQContext? = nil, identity: String? = nil, curve: CurveClientKeys? = nil
+    ) throws(ZMQError) {
         self.endpoint = endpoint
         let context = if let context { context } else { try ZMQContext() }
         socket = try context.socket(.dealer, linger: 0)
         if let identity { try socket.setRoutingID(identity) }
+        try curve?.apply(to: socket)
         try socket.setSendHighWaterMark(100_000)
         try socket.setReceiveHighWaterMark(100_000)
         try socket.connect(endpoint)

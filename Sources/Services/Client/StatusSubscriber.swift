@@ -7,10 +7,14 @@ import Transport
 public final class StatusSubscriber {
     private let socket: ZMQSocket
 
-    public init(endpoint: String, topics: [StatusTopic] = StatusTopic.allCases, context: ZMQContext? = nil) throws(ZMQError) {
+    /// - Parameter curve: keys for a status stream that authenticates subscribers.
+    public init(
+        endpoint: String, topics: [StatusTopic] = StatusTopic.allCases, context: ZMQContext? = nil, curve: CurveClientKeys? = nil
+    ) throws(ZMQError) {
         let context = if let context { context } else { try ZMQContext() }
         socket = try context.socket(.sub, linger: 0)
         try socket.setReceiveHighWaterMark(100_000)
+        try curve?.apply(to: socket)
         for topic in topics { try socket.subscribe(topic.rawValue) }
         try socket.connect(endpoint)
     }

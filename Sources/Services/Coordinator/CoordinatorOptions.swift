@@ -11,6 +11,11 @@ public enum CoordinatorOptions {
         .value("client-endpoint", "ENDPOINT", "ROUTER endpoint for clients (default: \(defaults.clientEndpoint))."),
         .value("worker-endpoint", "ENDPOINT", "ROUTER endpoint for workers (default: \(defaults.workerEndpoint))."),
         .value("status-endpoint", "ENDPOINT", "PUB endpoint for the status stream (default: \(defaults.statusEndpoint))."),
+        .value("curve-secret-key-file", "FILE", "The coordinator's CURVE secret key (mode 0600, from `magnus keygen`): workers and clients must authenticate."),
+        .value("worker-keys", "FILE|DIR", "Allowlist of worker public keys: a key file or a folder of .pub files (with CURVE)."),
+        .value("client-keys", "FILE|DIR", "Allowlist of client public keys: a key file or a folder of .pub files (with CURVE)."),
+        .value("status-auth", "MODE", "Status stream: open, or curve (subscribers need a key on --status-keys or --client-keys) (default: \(defaults.statusAuth))."),
+        .value("status-keys", "FILE|DIR", "Allowlist of status subscribers for --status-auth curve (default: the client keys)."),
         .value("policy", "NAME", "Batching policy: \(PolicyName.syntax) (default: \(defaults.policy))."),
         .value("phi", "X", "Φ, the WMA threshold in token reads (default: \(Int(defaults.wmaThreshold)))."),
         .value("profile", "NAME", "Engine profile whose KV capacity the batcher plans for (default: \(defaults.profile ?? "none"))."),
@@ -21,6 +26,11 @@ public enum CoordinatorOptions {
         .value("max-new-tokens-limit", "N", "Largest max_new_tokens accepted (default: \(defaults.maxNewTokensLimit))."),
         .value("max-queued", "N", "Queued requests beyond which submits get 'overloaded' (default: \(defaults.maxQueuedRequests))."),
         .value("max-payload-bytes", "N", "Largest message accepted (default: \(defaults.maxPayloadBytes))."),
+        .value("max-frame-bytes", "N", "Largest frame on the client socket; larger ones drop the connection without a reply (default: 8 MiB or twice --max-payload-bytes)."),
+        .value("max-input-bytes", "N", "Largest instruction plus input in bytes; beyond it submits get 'input_too_long' (default: no limit)."),
+        .value("max-input-tokens", "N", "Largest input in tokens; beyond it submits get 'input_too_long' (default: the KV cache)."),
+        .value("max-in-flight", "N", "Pending requests per client connection beyond which submits get 'overloaded' (default: no limit)."),
+        .flag("accept-missed-deadlines", "Queue requests whose predicted completion misses their deadline (default: refuse them at once)."),
         .value("finished-capacity", "N", "Finished answers kept for idempotent resubmits (default: \(defaults.finishedCapacity))."),
         .value("training-data", "FILES", "Comma-separated task JSONL files to train the length predictor on at start; `builtin` = the built-in workload generator (default: none = prior)."),
         .value("training-rows", "N", "Rows read from each training file (default: all)."),
@@ -33,7 +43,7 @@ public enum CoordinatorOptions {
         .value("drain-timeout", "SECONDS", "How long a drain waits for running batches (default: \(defaults.drainTimeout))."),
         .value("log-level", "LEVEL", "debug, info, warning or error (default: \(defaults.logLevel))."),
         .flag("exit-with-parent", "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
-    ]
+    ] + StorageOptions.specs
 
     /// Parses `arguments` (without the program name).
     /// - Returns: the validated configuration, or nil when `--help` was asked for (the help
@@ -52,6 +62,11 @@ public enum CoordinatorOptions {
         if let value = options.string("client-endpoint") { configuration.clientEndpoint = value }
         if let value = options.string("worker-endpoint") { configuration.workerEndpoint = value }
         if let value = options.string("status-endpoint") { configuration.statusEndpoint = value }
+        if let value = options.string("curve-secret-key-file") { configuration.curveSecretKeyFile = value }
+        if let value = options.string("worker-keys") { configuration.workerKeys = value }
+        if let value = options.string("client-keys") { configuration.clientKeys = value }
+        if let value = options.string("status-auth") { configuration.statusAuth = value }
+        if let value = options.string("status-keys") { configuration.statusKeys = value }
         if let value = options.string("policy") { configuration.policy = value }
         if let value = try options.double("phi") { configuration.wmaThreshold = value }
         if let value = options.string("profile") { configuration.profile = value }
@@ -62,6 +77,11 @@ public enum CoordinatorOptions {
         if let value = try options.int("max-new-tokens-limit") { configuration.maxNewTokensLimit = value }
         if let value = try options.int("max-queued") { configuration.maxQueuedRequests = value }
         if let value = try options.int("max-payload-bytes") { configuration.maxPayloadBytes = value }
+        if let value = try options.int("max-frame-bytes") { configuration.maxFrameBytes = value }
+        if let value = try options.int("max-input-bytes") { configuration.maxInputBytes = value }
+        if let value = try options.int("max-input-tokens") { configuration.maxInputTokens = value }
+        if let value = try options.int("max-in-flight") { configuration.maxInFlightPerClient = value }
+        if options.flag("accept-missed-deadlines") { configuration.refuseMissedDeadlines = false }
         if let value = try options.int("finished-capacity") { configuration.finishedCapacity = value }
         if let value = options.list("training-data") { configuration.trainingData = value }
         if let value = try options.int("training-rows") { configuration.trainingRowsPerFile = value }
@@ -74,8 +94,14 @@ public enum CoordinatorOptions {
         if let value = try options.double("drain-timeout") { configuration.drainTimeout = value }
         if let value = options.string("log-level") { configuration.logLevel = value }
         if options.flag("exit-with-parent") { configuration.exitWithParent = true }
+        try StorageOptions.apply(options, to: &configuration.storage)
         try configuration.validate()
         _ = try PredictorBootstrap.kvTokenCapacity(configuration)
+        do {
+            _ = try CoordinatorSecurity.load(configuration)
+        } catch {
+            throw UsageError("magnus-coordinator: \(error)")
+        }
         return (configuration, options.help)
     }
 }

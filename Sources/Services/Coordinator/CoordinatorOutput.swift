@@ -10,6 +10,8 @@ public enum CoordinatorOutput: Sendable, Hashable {
     case status(StatusMessage)
     /// Write a log line.
     case log(LogLevel, String)
+    /// Record a change in the log store before this poll iteration's client replies go out.
+    case journal(JournalRecord)
 
     /// The multipart message for the socket it goes to; nil for a log line.
     public var frames: [[UInt8]]? {
@@ -17,7 +19,7 @@ public enum CoordinatorOutput: Sendable, Hashable {
         case .client(let envelope, let reply): envelope + [reply.payload]
         case .worker(let routingID, let directive): [routingID, directive.payload]
         case .status(let message): message.frames
-        case .log: nil
+        case .log, .journal: nil
         }
     }
 }

@@ -65,23 +65,23 @@ extension CoordinatorRuntime {
         if isDraining {
             return [refusal(envelope, id: id, MagnusError(.shuttingDown, "the coordinator is shutting down; resubmit later"))]
         }
-        if scheduler.queuedRequestCount >= configuration.maxQueuedRequests {
-            return [
-                refusal(
-                    envelope, id: id,
-                    MagnusError(.overloaded, "\(scheduler.queuedRequestCount) requests are queued (limit \(configuration.maxQueuedRequests)); retry later"))
-            ]
-        }
+        if let error = admissionRefusal(request, client: envelope[0]) { return [refusal(envelope, id: id, error)] }
 
         var out: [CoordinatorOutput] = []
         for action in scheduler.submit(request, now: now) {
             switch action {
             case .accepted(_, let prediction):
+                if let error = missedDeadline(request, now: now) {
+                    _ = scheduler.cancel(id)
+                    out.append(refusal(envelope, id: id, error))
+                    continue
+                }
                 let record = PendingRequest(
                     envelope: envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
                     predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)
                 pending[id] = record
                 if let deadline = request.deadline { deadlines[id] = deadline }
+                journal(.accepted(request, client: Self.name(envelope[0]), fingerprint: fingerprint, prediction: prediction, at: now), into: &out)
                 out.append(.client(envelope: envelope, reply: .accepted(acceptance(of: id, record, justInserted: true))))
             case .rejected(_, let error):
                 out.append(refusal(envelope, id: id, error))
@@ -176,6 +176,7 @@ extension CoordinatorRuntime {
         deadlines[id] = nil
         let reply = CoordinatorReply.cancelled(CancelledMessage(id: id, cancelled: true))
         var out: [CoordinatorOutput] = [.client(envelope: envelope, reply: reply)]
+        journal(.cancelled(id, at: now), into: &out)
         if record.envelope != envelope { out.append(.client(envelope: record.envelope, reply: reply)) }
         return out
     }

@@ -14,13 +14,16 @@ extension CoordinatorRuntime {
                 workerError(routingID, MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames"))
             ]
         }
-        let message: WorkerMessage
+        var message: WorkerMessage
         do {
             // Batch reports carry every output text: only the transport limit applies.
             message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
         } catch {
             return [workerError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent a bad message: \(error)")]
         }
+        let screened = screen(message, from: routingID)
+        guard let checked = screened.message else { return screened.outputs }
+        message = checked
         if case .hello(let hello) = message { return self.hello(hello, from: routingID, now: now) }
         guard workers[routingID] != nil else {
             if case .goodbye = message { return [] }
@@ -30,17 +33,20 @@ extension CoordinatorRuntime {
             ]
         }
         workers[routingID]!.lastHeard = now
-        var out: [CoordinatorOutput] = []
+        var out = screened.outputs
         switch message {
         case .hello: break
         case .ready: ready(routingID, now: now, into: &out)
         case .heartbeat: break
         case .result(let result):
             guard let batch = owned(result.batchID, by: routingID, into: &out) else { break }
+            observeCompletion(of: batch, now: now)
             let report = BatchReport(
                 batchID: batch, worker: workers[routingID]!.id, duration: result.duration, outputs: result.outputs.map(\.output))
             release(routingID, completed: true, now: now)
-            for action in scheduler.complete(report, now: now) { out += handle(action, now: now) }
+            let actions = scheduler.complete(report, now: now)
+            journal(.outcome(actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
         case .outOfMemory(let oom):
             guard let batch = owned(oom.batchID, by: routingID, into: &out) else { break }
             release(routingID, completed: false, now: now)
@@ -50,6 +56,7 @@ extension CoordinatorRuntime {
                     "batch \(batch) ran out of memory on \(workers[routingID]!.id) at step \(oom.step) (\(oom.requiredBytes) > \(oom.availableBytes) bytes)"
                 ))
             let actions = scheduler.failed(batch, reason: .outOfMemory(step: oom.step), now: now)
+            journal(.batchFailed(batch, .outOfMemory(step: oom.step), actions: actions, at: now), into: &out)
             let parts = actions.reduce(0) { count, action in
                 if case .split(_, let children) = action { return count + children.count }
                 return count
@@ -60,7 +67,9 @@ extension CoordinatorRuntime {
             guard let batch = owned(fault.batchID, by: routingID, into: &out) else { break }
             release(routingID, completed: false, now: now)
             out.append(.log(.warning, "engine fault on \(workers[routingID]!.id), batch \(batch): \(fault.message)"))
-            for action in scheduler.failed(batch, reason: .engineFault(fault.message), now: now) { out += handle(action, now: now) }
+            let actions = scheduler.failed(batch, reason: .engineFault(fault.message), now: now)
+            journal(.batchFailed(batch, .engineFault(fault.message), actions: actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
         case .goodbye(let goodbye):
             remove(routingID, reason: "said goodbye" + (goodbye.reason.map { " (\($0))" } ?? ""), lost: false, now: now, into: &out)
         }
@@ -136,7 +145,9 @@ extension CoordinatorRuntime {
             // It says it is idle while we think it runs a batch: that batch is lost.
             out.append(.log(.warning, "worker \(workers[routingID]!.id) is ready while holding \(batch); requeueing it"))
             release(routingID, completed: false, now: now)
-            for action in scheduler.failed(batch, reason: .workerLost, now: now) { out += handle(action, now: now) }
+            let actions = scheduler.failed(batch, reason: .workerLost, now: now)
+            journal(.batchFailed(batch, .workerLost, actions: actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
         }
         if workers[routingID]!.state != .idle {
             workers[routingID]!.state = .idle
@@ -165,7 +176,9 @@ extension CoordinatorRuntime {
         out.append(.status(.event(StatusEvent(kind: .workerDown, time: now, worker: record.id, message: reason))))
         out.append(.log(lost ? .warning : .info, "worker \(record.id) \(reason); \(workers.count) workers left"))
         if let batch = record.batch {
-            for action in scheduler.failed(batch, reason: .workerLost, now: now) { out += handle(action, now: now) }
+            let actions = scheduler.failed(batch, reason: .workerLost, now: now)
+            journal(.batchFailed(batch, .workerLost, actions: actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
         }
     }
 
@@ -204,6 +217,7 @@ extension CoordinatorRuntime {
                 continue
             }
             idle.remove(at: index)
+            journal(.dispatched(batch, at: now), into: &out)
             workers[routingID]!.state = .busy(batch.id, size: batch.members.count)
             workers[routingID]!.stateSince = now
             let items = batch.members.map { member in

@@ -15,7 +15,7 @@ public struct CoordinatorRuntime: Sendable {
     public internal(set) var metrics: StatusMetrics
     let counter = HeuristicTokenCounter()
 
-    var pending: [RequestID: PendingRequest] = [:]
+    var pending = PendingRequests()
     var finished: FinishedAnswers
     /// Workers by routing id.
     var workers: [[UInt8]: WorkerRecord] = [:]
@@ -24,6 +24,8 @@ public struct CoordinatorRuntime: Sendable {
     /// Queued requests with a deadline.
     var deadlines: [RequestID: Double] = [:]
     var nextStatus: Double = 0
+    /// Learns the cluster's pace, to refuse deadlines that cannot be met.
+    var forecast = CompletionForecast()
     var nextDeadlineScan: Double = 0
     /// When draining began, and when it gives up on running batches.
     public internal(set) var drainDeadline: Double?
@@ -133,6 +135,7 @@ public struct CoordinatorRuntime: Sendable {
         finished.store(id, fingerprint: request.fingerprint, reply: reply)
         metrics.recordFailure()
         metrics.recordError(error.code)
+        journal(.failed(id, error), into: &out)
         out.append(.client(envelope: request.envelope, reply: reply))
     }
 

@@ -14,6 +14,9 @@ public struct WorkerConfiguration: Sendable, Hashable {
     public var drainTimeout: Double = 60
     /// Stop when the parent process exits.
     public var exitWithParent = false
+    /// This worker's keypair and the coordinator's public key, when the coordinator
+    /// authenticates workers (CURVE).
+    public var curve: CurveClientKeys?
 
     public init(id: String, coordinatorEndpoint: String) {
         self.id = id

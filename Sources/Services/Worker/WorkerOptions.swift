@@ -21,7 +21,7 @@ public enum WorkerOptions {
         .value("drain-timeout", "SECONDS", "On SIGINT/SIGTERM, how long to finish the running batch (default: 60)."),
         .value("log-level", "LEVEL", "debug, info, warning or error (default: info)."),
         .flag("exit-with-parent", "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
-    ] + engineSpecs
+    ] + CurveOptions.specs + engineSpecs
 
     /// A parsed command line: the service settings and the engine to run.
     public struct Parsed: Sendable {
@@ -57,6 +57,7 @@ public enum WorkerOptions {
         configuration.heartbeatInterval = try options.double("heartbeat-interval", in: 0.01...3600) ?? 1
         configuration.drainTimeout = try options.double("drain-timeout", in: 0...86_400) ?? 60
         configuration.exitWithParent = options.flag("exit-with-parent")
+        configuration.curve = try CurveOptions.parse(options)
         let jitter = try options.double("jitter", in: 0...2) ?? 0
         let seed = try options.int("seed", in: 0...Int.max) ?? gpu
         let levelName = options.string("log-level") ?? "info"

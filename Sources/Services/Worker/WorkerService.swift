@@ -80,6 +80,7 @@ public final class WorkerService: Sendable {
             bound.signal()
             let dealer = try context.socket(.dealer, linger: 2000)
             try dealer.setRoutingID(configuration.id)
+            try configuration.curve?.apply(to: dealer)
             try dealer.setMaxMessageSize(WireProtocol.transportMessageLimit)
             try dealer.setReconnectInterval(milliseconds: 200)
             try dealer.connect(configuration.coordinatorEndpoint)

@@ -4,15 +4,15 @@
 public enum BuiltInWorkload {
     /// Every measured task, the open-chat data (`llm_chat`) last.
     public static let statistics: [TaskLengthStatistics] = [
-        .init(task: "mt_en_zh", rows: 9376, logInputMean: 3.5929, logInputStd: 0.5936, minInput: 1, maxInput: 184, intercept: 0.3511, slope: 0.9049, residualStd: 0.229, maxOutput: 184),
-        .init(task: "mt_zh_en", rows: 7379, logInputMean: 3.6137, logInputStd: 0.5841, minInput: 1, maxInput: 187, intercept: 0.2538, slope: 0.9361, residualStd: 0.2309, maxOutput: 199),
-        .init(task: "gec", rows: 10000, logInputMean: 3.417, logInputStd: 0.6563, minInput: 5, maxInput: 269, intercept: 0.026, slope: 0.9931, residualStd: 0.1023, maxOutput: 225),
-        .init(task: "detox", rows: 11929, logInputMean: 2.6946, logInputStd: 0.3793, minInput: 4, maxInput: 33, intercept: -0.1883, slope: 1.0035, residualStd: 0.2793, maxOutput: 34),
-        .init(task: "code_java_cs", rows: 11794, logInputMean: 3.9175, logInputStd: 0.6563, minInput: 12, maxInput: 427, intercept: 0.3619, slope: 0.9633, residualStd: 0.3209, maxOutput: 435),
-        .init(task: "code_cs_java", rows: 11794, logInputMean: 4.1357, logInputStd: 0.709, minInput: 12, maxInput: 435, intercept: 0.504, slope: 0.8254, residualStd: 0.2971, maxOutput: 427),
-        .init(task: "bugfix", rows: 12000, logInputMean: 4.4245, logInputStd: 0.5385, minInput: 8, maxInput: 208, intercept: -0.143, slope: 1.0157, residualStd: 0.2512, maxOutput: 203),
-        .init(task: "code_comment", rows: 6647, logInputMean: 4.8444, logInputStd: 0.8774, minInput: 9, maxInput: 3543, intercept: 1.886, slope: 0.2936, residualStd: 1.1136, maxOutput: 1961),
-        .init(task: "llm_chat", rows: 9658, logInputMean: 3.4487, logInputStd: 0.8583, minInput: 4, maxInput: 587, intercept: 5.6243, slope: -0.0087, residualStd: 1.1251, maxOutput: 2203),
+        .init(task: "mt_en_zh", rows: 9376, logInputMean: 3.3295, logInputStd: 0.5914, minInput: 1, maxInput: 141, intercept: 1.2305, slope: 0.896, residualStd: 0.2283, maxOutput: 345),
+        .init(task: "mt_zh_en", rows: 7379, logInputMean: 4.2295, logInputStd: 0.5776, minInput: 2, maxInput: 351, intercept: -0.6232, slope: 0.9442, residualStd: 0.2346, maxOutput: 164),
+        .init(task: "gec", rows: 10000, logInputMean: 3.1741, logInputStd: 0.653, minInput: 4, maxInput: 204, intercept: 0.0249, slope: 0.9929, residualStd: 0.1082, maxOutput: 176),
+        .init(task: "detox", rows: 11929, logInputMean: 2.4816, logInputStd: 0.3674, minInput: 3, maxInput: 26, intercept: -0.1574, slope: 0.9902, residualStd: 0.2798, maxOutput: 28),
+        .init(task: "code_java_cs", rows: 11794, logInputMean: 3.6241, logInputStd: 0.6876, minInput: 10, maxInput: 352, intercept: 0.4988, slope: 0.9245, residualStd: 0.3282, maxOutput: 352),
+        .init(task: "code_cs_java", rows: 11794, logInputMean: 3.8492, logInputStd: 0.7154, minInput: 9, maxInput: 352, intercept: 0.3369, slope: 0.854, residualStd: 0.3155, maxOutput: 352),
+        .init(task: "bugfix", rows: 12000, logInputMean: 4.3147, logInputStd: 0.5555, minInput: 7, maxInput: 187, intercept: -0.1592, slope: 1.0192, residualStd: 0.2611, maxOutput: 183),
+        .init(task: "code_comment", rows: 6647, logInputMean: 4.6793, logInputStd: 0.8848, minInput: 9, maxInput: 3051, intercept: 1.6519, slope: 0.2958, residualStd: 1.1605, maxOutput: 1702),
+        .init(task: "llm_chat", rows: 9658, logInputMean: 3.1981, logInputStd: 0.8582, minInput: 3, maxInput: 489, intercept: 5.4192, slope: -0.0197, residualStd: 1.1188, maxOutput: 1895),
     ]
 
     /// The eight tasks of the paper's evaluation.

@@ -17,6 +17,15 @@ public struct RegressorCandidate: Sendable {
         self.train = train
     }
 
+    /// The Swift random forest trained on log(1 + G), predicting the median length.
+    public static func logTargetForest(
+        _ featureSet: LengthFeatureSet, configuration: RandomForestConfiguration = .init()
+    ) -> RegressorCandidate {
+        RegressorCandidate(name: "log-forest (\(featureSet.rawValue))", featureSet: featureSet) { rows, targets in
+            LogTargetForest.train(rows: rows, targets: targets, configuration: configuration)
+        }
+    }
+
     /// The project's Swift random forest on a feature set.
     public static func swiftForest(
         _ featureSet: LengthFeatureSet, configuration: RandomForestConfiguration = .init()

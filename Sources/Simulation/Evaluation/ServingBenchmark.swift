@@ -19,6 +19,7 @@ public struct ServingBenchmark: Sendable {
     public var forest: RandomForestConfiguration
     public var jitterSigma: Double
     public var uncertainty: UncertaintyConfiguration
+    public var lengthTarget: LengthTarget = .mean
 
     public init(
         workload: ServingWorkload, profile: EngineProfile, workers: Int = 8, policies: [PolicySpec], rates: [Double],
@@ -56,7 +57,7 @@ public struct ServingBenchmark: Sendable {
 
     /// Trains the predictor on the workload's training part.
     public func trainPredictor() -> ForestLengthPredictor {
-        ForestLengthPredictor.train(examples: workload.training, forest: forest)
+        ForestLengthPredictor.train(examples: workload.training, forest: forest, target: lengthTarget)
     }
 
     /// Profiling runs for the estimator's first training: random batches of training rows

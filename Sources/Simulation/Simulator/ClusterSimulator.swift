@@ -24,6 +24,7 @@ public struct ClusterSimulator: Sendable {
         case arrival(Int)
         case batchDone(worker: Int, batch: DispatchedBatch, run: EngineRun)
         case retrainEstimator
+        case retrainModels
     }
 
     public var scheduler: Scheduler
@@ -32,6 +33,9 @@ public struct ClusterSimulator: Sendable {
     /// Samples the estimator starts from (profiling runs); observed batches are added.
     public var estimatorSamples: [BatchTimeSample]
     public var estimatorRetrainInterval: Seconds?
+    /// The paper's continuous learning with the pure trainers on virtual time; it also
+    /// records every finished request. Set `estimatorRetrainInterval` to nil with it.
+    public var learning: SimulatedLearning?
 
     public init(
         scheduler: Scheduler, workers: [SimulatedWorker], requests: [Request], estimatorSamples: [BatchTimeSample] = [],
@@ -61,6 +65,9 @@ public struct ClusterSimulator: Sendable {
         if let interval = estimatorRetrainInterval, !requests.isEmpty {
             events.schedule(.retrainEstimator, at: requests[0].arrival + interval)
         }
+        if let deadline = learning?.nextDeadline, deadline.isFinite, !requests.isEmpty {
+            events.schedule(.retrainModels, at: deadline)
+        }
 
         func count(_ actions: [SchedulerAction]) -> Int {
             actions.reduce(0) { total, action in
@@ -76,6 +83,7 @@ public struct ClusterSimulator: Sendable {
             case .arrival(let index):
                 let actions = scheduler.submit(requests[index], now: now)
                 recorder.record(actions, now: now)
+                learning?.observe(actions, now: now)
                 finished += count(actions)
             case .batchDone(let workerIndex, let batch, let run):
                 idle.append(workerIndex)
@@ -102,7 +110,13 @@ public struct ClusterSimulator: Sendable {
                     actions = scheduler.failed(batch.id, reason: .outOfMemory(step: step), now: now)
                 }
                 recorder.record(actions, now: now)
+                learning?.observe(actions, now: now)
                 finished += count(actions)
+            case .retrainModels:
+                learning?.runDue(at: now, scheduler: &scheduler)
+                if finished < requests.count, let deadline = learning?.nextDeadline, deadline.isFinite {
+                    events.schedule(.retrainModels, at: max(deadline, now))
+                }
             case .retrainEstimator:
                 scheduler.replaceEstimator(KNNBatchTimeEstimator(samples: estimatorSamples))
                 if finished < requests.count, let interval = estimatorRetrainInterval {

@@ -43,6 +43,8 @@ public enum ModelCodec {
             payload.append(node.threshold)
             payload.append(node.value)
         }
+        // Trailing field (absent in blobs written before it existed, which mean `.mean`).
+        payload.append(model.target.rawValue)
         return frame(kind: .predictor, payload: payload.bytes)
     }
 
@@ -106,12 +108,18 @@ public enum ModelCodec {
         guard !roots.isEmpty, roots.allSatisfy({ $0 >= 0 && Int($0) < nodeCount }) else {
             throw ModelCodingError("\(roots.count) tree roots outside the \(nodeCount) nodes")
         }
+        var target = LengthTarget.mean
+        if reader.remaining > 0 {
+            let name = try reader.readString()
+            guard let parsed = LengthTarget(rawValue: name) else { throw ModelCodingError("unknown length target '\(name)'") }
+            target = parsed
+        }
         guard reader.remaining == 0 else {
             throw ModelCodingError("\(reader.remaining) unexpected bytes after the forest")
         }
         return PredictorModel(
             features: features, forest: RandomForest(nodes: nodes, roots: roots, featureCount: featureCount),
-            upperQuantile: upperQuantile, instructions: instructions)
+            upperQuantile: upperQuantile, instructions: instructions, target: target)
     }
 
     // MARK: - Estimator

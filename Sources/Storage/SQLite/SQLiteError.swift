@@ -2,7 +2,7 @@ import CSQLite
 
 /// A failed SQLite call: the primary result code, the extended code, SQLite's message and
 /// the SQL that failed (when there was one), as GRDB's `DatabaseError` keeps them.
-public struct SQLiteError: Error, Hashable, CustomStringConvertible {
+public struct SQLiteError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The extended result code (e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`); its low byte is the
     /// primary code.
     public let extendedCode: Int32

@@ -56,6 +56,26 @@ public final class LogStore {
         self.database = database
     }
 
+    /// Opens a second connection to a store that a `LogStore` in this process already opened
+    /// (and so migrated and repaired): no new run, no repair. For a background thread that
+    /// reads the learning queries and saves models while the owner journals; WAL lets its
+    /// reads run beside the journal's writes. Give it the owner's `epoch` and `run`.
+    public init(attachingTo path: String, epoch: Double, run: Int, options: LogStoreOptions = .init())
+        throws(StorageError)
+    {
+        self.path = path
+        self.epoch = epoch
+        self.run = run
+        self.recovery = RecoveryReport(
+            run: run, migrationsApplied: [], unfinishedRequests: 0, interruptedRequests: 0, lostBatches: 0)
+        self.database = try wrap { () throws(SQLiteError) in
+            try SQLiteDatabase(
+                path: path,
+                configuration: SQLiteConfiguration(
+                    synchronous: options.synchronous, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds))
+        }
+    }
+
     /// Registers a new run and repairs what the previous one left: its queued or running
     /// batches are lost, their running requests queued again.
     private static func startRun(

@@ -1,7 +1,7 @@
 import Coordinator
 
 /// Why a log-store operation failed.
-public enum StorageError: Error, CustomStringConvertible {
+public enum StorageError: Error, Sendable, CustomStringConvertible {
     /// SQLite refused (disk full, locked past the busy timeout, I/O error, constraint...).
     case database(SQLiteError)
     /// The file's schema is newer than this build knows: refuse rather than guess.

@@ -23,23 +23,8 @@ public struct EngineRequest: Sendable, Hashable, Codable {
     }
 }
 
-/// What an engine produced for one request.
-public struct EngineOutput: Sendable, Hashable, Codable {
-    public var id: RequestID
-    /// Generated text (the simulated engine returns a placeholder of the right length).
-    public var text: String
-    /// Tokens actually generated, up to and including EOS, or the cap.
-    public var generatedTokens: Int
-    /// Input tokens the engine counted (its own tokenizer), if it has one.
-    public var inputTokensSeen: Int?
-
-    public init(id: RequestID, text: String, generatedTokens: Int, inputTokensSeen: Int? = nil) {
-        self.id = id
-        self.text = text
-        self.generatedTokens = generatedTokens
-        self.inputTokensSeen = inputTokensSeen
-    }
-}
+/// What an engine produced for one request: the same value a worker reports.
+public typealias EngineOutput = RequestOutput
 
 /// How a batch run ended.
 public enum EngineOutcome: Sendable, Hashable {

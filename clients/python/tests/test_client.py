@@ -86,3 +86,53 @@ def test_malformed_message_gets_an_error_reply(cluster):
         reply = client.receive(timeout=10)
         assert reply is not None and reply["type"] == "error"
         assert reply["code"] == "malformed_message"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """Keypairs written by `magnus keygen` for a coordinator, a listed client and a stranger."""
+    folder = tmp_path_factory.mktemp("keys")
+    for name in ("coordinator", "alice", "mallory"):
+        subprocess.run([str(BUILD / "magnus"), "keygen", "--out", str(folder), name], check=True,
+                       stdout=subprocess.DEVNULL)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def secured(keys):
+    ports = [free_port() for _ in range(3)]
+    client_ep, worker_ep, status_ep = (f"tcp://127.0.0.1:{p}" for p in ports)
+    processes = [subprocess.Popen(
+        [str(BUILD / "magnus-coordinator"), "--client-endpoint", client_ep, "--worker-endpoint", worker_ep,
+         "--status-endpoint", status_ep, "--curve-secret-key-file", str(keys / "coordinator.key"),
+         "--client-keys", str(keys / "alice.pub"), "--worker-keys", str(keys / "alice.pub"),
+         "--log-level", "error", "--exit-with-parent"], start_new_session=True)]
+    try:
+        yield client_ep
+    finally:
+        processes[0].send_signal(signal.SIGTERM)
+        try:
+            processes[0].wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            processes[0].kill()
+            processes[0].wait()
+
+
+def test_curve_client_with_a_listed_key_is_answered_and_a_stranger_is_not(secured, keys):
+    with MagnusClient(secured, curve_secret_key_file=str(keys / "alice.key"),
+                      coordinator_key=str(keys / "coordinator.pub")) as client:
+        assert client.ping(timeout=10)
+    with MagnusClient(secured, curve_secret_key_file=str(keys / "mallory.key"),
+                      coordinator_key=str(keys / "coordinator.pub")) as stranger:
+        assert not stranger.ping(timeout=1)
+    with MagnusClient(secured) as plain:
+        assert not plain.ping(timeout=1)
+
+
+def test_secret_key_files_readable_by_others_are_refused(keys, tmp_path):
+    loose = tmp_path / "loose.key"
+    loose.write_text((keys / "alice.key").read_text())
+    loose.chmod(0o644)
+    with pytest.raises(PermissionError):
+        MagnusClient("tcp://127.0.0.1:1", curve_secret_key_file=str(loose),
+                     coordinator_key=str(keys / "coordinator.pub"))

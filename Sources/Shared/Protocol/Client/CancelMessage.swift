@@ -6,4 +6,6 @@ public struct CancelMessage: WireMessage {
     public var id: RequestID
 
     public init(id: RequestID) { self.id = id }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case id }
 }

@@ -16,11 +16,15 @@ public enum ClientMessage: Sendable, Hashable {
     /// Decodes a client frame.
     /// - Throws: `MagnusError` with a protocol code; `unknown_type` for a type that is not a
     ///   client message.
+    ///   Fields the message type does not know are refused (`malformed_message`).
     public static func decode(_ payload: [UInt8], maxBytes: Int = WireProtocol.defaultMaxPayloadBytes) throws(MagnusError) -> ClientMessage {
-        switch try WireCodec.type(of: payload, maxBytes: maxBytes) {
-        case SubmitMessage.type: .submit(try WireCodec.body(SubmitMessage.self, from: payload))
-        case CancelMessage.type: .cancel(try WireCodec.body(CancelMessage.self, from: payload))
-        case PingMessage.type: .ping(try WireCodec.body(PingMessage.self, from: payload))
+        // Client messages are flat: their top-level field names, read with the header, are all
+        // there is to check, which keeps the hot submit path at one lenient decode.
+        let header = try WireCodec.header(of: payload, maxBytes: maxBytes)
+        return switch header.type {
+        case SubmitMessage.type: .submit(try WireCodec.flatBody(SubmitMessage.self, from: payload, fields: header.fields))
+        case CancelMessage.type: .cancel(try WireCodec.flatBody(CancelMessage.self, from: payload, fields: header.fields))
+        case PingMessage.type: .ping(try WireCodec.flatBody(PingMessage.self, from: payload, fields: header.fields))
         case let other: throw MagnusError(.unknownType, "'\(other)' is not a client message (submit, cancel, ping)")
         }
     }

@@ -6,4 +6,6 @@ public struct PingMessage: WireMessage {
     public var nonce: String?
 
     public init(nonce: String? = nil) { self.nonce = nonce }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case nonce }
 }

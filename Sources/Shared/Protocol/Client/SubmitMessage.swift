@@ -37,7 +37,7 @@ public struct SubmitMessage: WireMessage {
         self.simulatedOutputTokens = simulatedOutputTokens
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, application, instruction, input
         case inputTokens = "input_tokens"
         case maxNewTokens = "max_new_tokens"

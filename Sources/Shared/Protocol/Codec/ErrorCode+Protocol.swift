@@ -13,6 +13,9 @@ extension ErrorCode {
     public static let unknownWorker = ErrorCode("unknown_worker")
     /// A worker reported on a batch that is not (or no longer) assigned to it.
     public static let unknownBatch = ErrorCode("unknown_batch")
+    /// A worker's report on its batch breaks the protocol (outputs for requests not in the
+    /// batch, negative or non-finite numbers): the batch is requeued as after a fault.
+    public static let invalidReport = ErrorCode("invalid_report")
     /// An unexpected failure inside the coordinator; the message says what.
     public static let internalError = ErrorCode("internal_error")
 }

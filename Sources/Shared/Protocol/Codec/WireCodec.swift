@@ -16,10 +16,14 @@ public enum WireCodec {
     public static func encode<M: WireMessage>(_ message: M) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // JSON has no infinities or NaN: a non-finite number (an engine's bad duration, say)
+        // goes out as a string, which the receiver refuses as a mistyped field instead of
+        // this process trapping.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             return Array(try encoder.encode(Framed(message: message)))
         } catch {
-            // Only non-finite doubles can fail, and no message field is allowed to hold one.
+            // Nothing left that can fail: every field is a string, integer, bool or number.
             preconditionFailure("cannot encode \(M.type): \(error)")
         }
     }
@@ -28,6 +32,14 @@ public enum WireCodec {
     /// - Throws: `payload_too_large`, `malformed_message` (not a JSON object, no `type`),
     ///   `unsupported_version` (missing or other `"v"`).
     public static func type(of payload: [UInt8], maxBytes: Int = WireProtocol.defaultMaxPayloadBytes) throws(MagnusError) -> String {
+        try header(of: payload, maxBytes: maxBytes).type
+    }
+
+    /// Reads the header of a payload like `type(of:maxBytes:)`, and also the names of its
+    /// top-level fields, in the same pass.
+    public static func header(
+        of payload: [UInt8], maxBytes: Int = WireProtocol.defaultMaxPayloadBytes
+    ) throws(MagnusError) -> (type: String, fields: [String]) {
         guard payload.count <= maxBytes else {
             throw MagnusError(.payloadTooLarge, "payload of \(payload.count) bytes exceeds the limit of \(maxBytes)")
         }
@@ -46,7 +58,7 @@ public enum WireCodec {
         guard let type = header.type, !type.isEmpty else {
             throw MagnusError(.malformedMessage, "missing message \"type\"")
         }
-        return type
+        return (type, header.fields)
     }
 
     /// Decodes the body of a payload whose header was checked with `type(of:)`.
@@ -90,10 +102,19 @@ public enum WireCodec {
         }
     }
 
-    /// The two fields every message has; both optional so that their absence gets a precise error.
+    /// The two fields every message has, both optional so that their absence gets a precise
+    /// error, and the names of all top-level fields.
     private struct Header: Decodable {
         var v: Int?
         var type: String?
+        var fields: [String]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyCodingKey.self)
+            fields = container.allKeys.map(\.stringValue)
+            v = try container.decodeIfPresent(Int.self, forKey: AnyCodingKey(stringValue: "v"))
+            type = try container.decodeIfPresent(String.self, forKey: AnyCodingKey(stringValue: "type"))
+        }
     }
 
     /// `message`'s fields plus `"v"` and `"type"`, in one JSON object.

@@ -12,4 +12,6 @@ public enum WireProtocol {
     public static let transportMessageLimit = 64 << 20
     /// Longest request id accepted, in UTF-8 bytes.
     public static let maxRequestIDBytes = 256
+    /// Longest application name accepted, in UTF-8 bytes.
+    public static let maxApplicationBytes = 256
 }

@@ -25,6 +25,10 @@ public struct StatusEvent: WireMessage {
         public static let failure = Kind(rawValue: "failure")
         /// The coordinator began draining.
         public static let drain = Kind(rawValue: "drain")
+        /// A retraining run produced a candidate model (`model`, `version`,
+        /// `validation_error`, `baseline_error`, `accepted`, `message`); an accepted one now
+        /// serves, a rejected one was kept for the record and the old model stays.
+        public static let retrain = Kind(rawValue: "retrain")
     }
 
     public var kind: Kind
@@ -37,11 +41,22 @@ public struct StatusEvent: WireMessage {
     public var estimatedSeconds: Double?
     public var durationSeconds: Double?
     public var message: String?
+    /// `retrain`: the model kind, `predictor` or `estimator`.
+    public var model: String?
+    /// `retrain`: the candidate's version number.
+    public var version: Int?
+    /// `retrain`: the candidate's error on the held-out rows (tokens or seconds).
+    public var validationError: Double?
+    /// `retrain`: the error of the model in service on the same rows.
+    public var baselineError: Double?
+    /// `retrain`: whether the candidate replaced the model in service.
+    public var accepted: Bool?
 
     public init(
         kind: Kind, time: Double, batchID: BatchID? = nil, worker: WorkerID? = nil, batchSize: Int? = nil,
         children: [BatchID]? = nil, estimatedSeconds: Double? = nil, durationSeconds: Double? = nil,
-        message: String? = nil
+        message: String? = nil, model: String? = nil, version: Int? = nil, validationError: Double? = nil,
+        baselineError: Double? = nil, accepted: Bool? = nil
     ) {
         self.kind = kind
         self.time = time
@@ -52,13 +67,20 @@ public struct StatusEvent: WireMessage {
         self.estimatedSeconds = estimatedSeconds
         self.durationSeconds = durationSeconds
         self.message = message
+        self.model = model
+        self.version = version
+        self.validationError = validationError
+        self.baselineError = baselineError
+        self.accepted = accepted
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, time, worker, children, message
+        case kind, time, worker, children, message, model, version, accepted
         case batchID = "batch_id"
         case batchSize = "batch_size"
         case estimatedSeconds = "estimated_s"
         case durationSeconds = "duration_s"
+        case validationError = "validation_error"
+        case baselineError = "baseline_error"
     }
 }

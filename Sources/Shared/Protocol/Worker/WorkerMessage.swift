@@ -24,15 +24,16 @@ public enum WorkerMessage: Sendable, Hashable {
     /// Decodes a worker frame.
     /// - Throws: `MagnusError` with a protocol code; `unknown_type` for a type that is not a
     ///   worker message.
+    ///   Fields the message type does not know are refused (`malformed_message`).
     public static func decode(_ payload: [UInt8], maxBytes: Int = WireProtocol.transportMessageLimit) throws(MagnusError) -> WorkerMessage {
         switch try WireCodec.type(of: payload, maxBytes: maxBytes) {
-        case HelloMessage.type: .hello(try WireCodec.body(HelloMessage.self, from: payload))
-        case ReadyMessage.type: .ready(try WireCodec.body(ReadyMessage.self, from: payload))
-        case HeartbeatMessage.type: .heartbeat(try WireCodec.body(HeartbeatMessage.self, from: payload))
-        case BatchResultMessage.type: .result(try WireCodec.body(BatchResultMessage.self, from: payload))
-        case OutOfMemoryMessage.type: .outOfMemory(try WireCodec.body(OutOfMemoryMessage.self, from: payload))
-        case FaultMessage.type: .fault(try WireCodec.body(FaultMessage.self, from: payload))
-        case GoodbyeMessage.type: .goodbye(try WireCodec.body(GoodbyeMessage.self, from: payload))
+        case HelloMessage.type: .hello(try WireCodec.strictBody(HelloMessage.self, from: payload))
+        case ReadyMessage.type: .ready(try WireCodec.strictBody(ReadyMessage.self, from: payload))
+        case HeartbeatMessage.type: .heartbeat(try WireCodec.strictBody(HeartbeatMessage.self, from: payload))
+        case BatchResultMessage.type: .result(try WireCodec.strictBody(BatchResultMessage.self, from: payload))
+        case OutOfMemoryMessage.type: .outOfMemory(try WireCodec.strictBody(OutOfMemoryMessage.self, from: payload))
+        case FaultMessage.type: .fault(try WireCodec.strictBody(FaultMessage.self, from: payload))
+        case GoodbyeMessage.type: .goodbye(try WireCodec.strictBody(GoodbyeMessage.self, from: payload))
         case let other:
             throw MagnusError(.unknownType, "'\(other)' is not a worker message (hello, ready, heartbeat, result, oom, fault, goodbye)")
         }
