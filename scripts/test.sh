@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/install-deps.sh   # the Debian packages the build links (idempotent; quick when present)
 echo "== swift build"
 swift build --build-tests
 echo "== swift test"
