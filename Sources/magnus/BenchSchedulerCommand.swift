@@ -7,13 +7,12 @@ import Worker
 /// `magnus bench-scheduler`: the scheduler's submit and dispatch cost as the queue grows.
 enum BenchSchedulerCommand {
     static let specs: [OptionSpec] = [
-        .value("data", "DIR", "Task files (shared/data format); without it the built-in generator is used.", default: "../shared/data"),
         .value("depths", "LIST", "Queue depths (queued requests) to measure at.", default: "1000,10000"),
         .value("rounds", "N", "Dispatch decisions measured per depth.", default: "2000"),
         .value("phi", "TOKENS", "WMA threshold Φ.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
         .value("profile", "NAME", "Engine profile for Θ and Δ.", default: "v100-chatglm6b"),
         .value("seed", "N", "Seed.", default: "1"),
-    ]
+    ] + ClientWorkload.specs
 
     static func run(_ arguments: [String]) throws {
         let options = try CommandOptions(
@@ -24,10 +23,7 @@ enum BenchSchedulerCommand {
         guard let profile = EngineProfile.named(options.string("profile")!) else {
             throw UsageError("magnus bench-scheduler: unknown profile")
         }
-        let data = options.string("data")!
-        let source: WorkloadSource = FileManager.default.fileExists(atPath: data)
-            ? .taskData(directory: data, tasks: Application.paperTasks) : .synthetic(tasks: Application.paperTasks)
-        let workload = try ServingWorkload.load(source, seed: seed)
+        let workload = try ClientWorkload.load(options, seed: seed, perTask: 10_000)
         Console.progress("bench-scheduler: training the predictor on \(workload.training.count) rows")
         let predictor = ForestLengthPredictor.train(examples: workload.training)
         let requests = workload.requests(count: min(workload.pool.count, 20_000), rate: 100, maxNewTokens: 2048, seed: seed)

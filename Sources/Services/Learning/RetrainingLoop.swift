@@ -132,53 +132,59 @@ public final class RetrainingLoop: Sendable {
     }
 
     private func retrainPredictor(_ store: LogStore, current: inout PredictorModel?) {
-        let began = clock.now
-        do {
-            let (trainingSet, recent) = try store.predictorRetrainingInput(policy: settings.policy)
-            let serving = ModelBootstrap.servingPredictor(current)
-            switch settings.predictorTrainer.retrain(trainingSet: trainingSet, recent: recent, current: serving) {
-            case .skipped(let reason):
-                log(.info, "retraining the predictor: skipped: \(reason)")
-                record(seconds: clock.now - began, trained: false)
-            case .trained(let candidate):
-                let record = try store.save(candidate, at: clock.now)
-                var update = ModelUpdate(record: record, seconds: 0)
-                if candidate.decision == .accepted {
-                    current = candidate.model
-                    update.predictor = candidate.model.makePredictor()
-                }
-                update.seconds = clock.now - began
-                self.record(seconds: update.seconds, trained: true)
-                mailbox.post(update)
-            }
-        } catch {
-            log(.error, "retraining the predictor failed: \(error)")
-            record(seconds: clock.now - began, trained: false)
-        }
+        let serving = ModelBootstrap.servingPredictor(current)
+        let accepted = retrain(
+            "predictor",
+            attempt: {
+                let (trainingSet, recent) = try store.predictorRetrainingInput(policy: settings.policy)
+                return settings.predictorTrainer.retrain(trainingSet: trainingSet, recent: recent, current: serving)
+            },
+            save: { try store.save($0, at: clock.now) },
+            serve: { update, model in update.predictor = model.makePredictor() })
+        if let accepted { current = accepted }
     }
 
     private func retrainEstimator(_ store: LogStore, current: inout EstimatorModel) {
+        let model = current
+        let accepted = retrain(
+            "estimator",
+            attempt: {
+                let recent = try store.estimatorRetrainingInput(policy: settings.policy)
+                return settings.estimatorTrainer.retrain(current: model, recent: recent)
+            },
+            save: { try store.save($0, at: clock.now) },
+            serve: { update, model in update.estimator = model.makeEstimator() })
+        if let accepted { current = accepted }
+    }
+
+    /// One retraining run of either model: read and train (`attempt`), store the candidate,
+    /// post the update (with the servable model when accepted), and count the run.
+    /// - Returns: the accepted model, or nil when skipped, rejected or failed.
+    private func retrain<Model: Sendable, Example: Sendable>(
+        _ name: String, attempt: () throws -> RetrainingOutcome<Model, Example>,
+        save: (RetrainingCandidate<Model, Example>) throws -> ModelRecord,
+        serve: (inout ModelUpdate, Model) -> Void
+    ) -> Model? {
         let began = clock.now
         do {
-            let recent = try store.estimatorRetrainingInput(policy: settings.policy)
-            switch settings.estimatorTrainer.retrain(current: current, recent: recent) {
+            switch try attempt() {
             case .skipped(let reason):
-                log(.info, "retraining the estimator: skipped: \(reason)")
+                log(.info, "retraining the \(name): skipped: \(reason)")
                 record(seconds: clock.now - began, trained: false)
+                return nil
             case .trained(let candidate):
-                let record = try store.save(candidate, at: clock.now)
-                var update = ModelUpdate(record: record, seconds: 0)
-                if candidate.decision == .accepted {
-                    current = candidate.model
-                    update.estimator = candidate.model.makeEstimator()
-                }
+                var update = ModelUpdate(record: try save(candidate), seconds: 0)
+                let accepted = candidate.decision == .accepted
+                if accepted { serve(&update, candidate.model) }
                 update.seconds = clock.now - began
-                self.record(seconds: update.seconds, trained: true)
+                record(seconds: update.seconds, trained: true)
                 mailbox.post(update)
+                return accepted ? candidate.model : nil
             }
         } catch {
-            log(.error, "retraining the estimator failed: \(error)")
+            log(.error, "retraining the \(name) failed: \(error)")
             record(seconds: clock.now - began, trained: false)
+            return nil
         }
     }
 

@@ -9,24 +9,16 @@ public enum BatchExecution {
     public static func run(
         _ batch: BatchMessage, on engine: any InferenceEngine, timeScale: Double
     ) -> (report: WorkerMessage, wait: Double) {
-        let requests = batch.requests.map {
-            EngineRequest(
-                id: $0.id, prompt: $0.prompt, inputTokens: $0.inputTokens, maxNewTokens: $0.maxNewTokens,
-                simulatedOutputTokens: $0.simulatedOutputTokens)
-        }
         let run: EngineRun
         do {
-            run = try engine.run(requests)
+            run = try engine.run(batch.requests)
         } catch {
             return (.fault(FaultMessage(batchID: batch.batchID, message: error.description)), 0)
         }
         let wait = engine.isSimulated ? max(0, run.duration) / timeScale : 0
         switch run.outcome {
         case .completed(let outputs):
-            let results = outputs.map {
-                RequestOutput(id: $0.id, text: $0.text, generatedTokens: $0.generatedTokens, inputTokensSeen: $0.inputTokensSeen)
-            }
-            return (.result(BatchResultMessage(batchID: batch.batchID, duration: run.duration, outputs: results)), wait)
+            return (.result(BatchResultMessage(batchID: batch.batchID, duration: run.duration, outputs: outputs)), wait)
         case .outOfMemory(let step, let required, let available):
             return (
                 .outOfMemory(

@@ -91,11 +91,7 @@ public struct ClusterSimulator: Sendable {
                 let actions: [SchedulerAction]
                 switch run.outcome {
                 case .completed(let outputs):
-                    let report = BatchReport(
-                        batchID: batch.id, worker: batch.worker, duration: run.duration,
-                        outputs: outputs.map {
-                            RequestOutput(id: $0.id, text: $0.text, generatedTokens: $0.generatedTokens, inputTokensSeen: $0.inputTokensSeen)
-                        })
+                    let report = BatchReport(batchID: batch.id, worker: batch.worker, duration: run.duration, outputs: outputs)
                     actions = scheduler.complete(report, now: now)
                     for case .observedBatch(let observation) in actions {
                         estimatorSamples.append(

@@ -1,27 +1,9 @@
 import Shared
 
-/// One request of a batch as an engine receives it.
-public struct EngineRequest: Sendable, Hashable, Codable {
-    public var id: RequestID
-    /// Instruction and input, as the model should see them.
-    public var prompt: String
-    /// L(p) in tokens as counted by the coordinator.
-    public var inputTokens: Int
-    /// The engine stops a row after this many generated tokens.
-    public var maxNewTokens: Int
-    /// For the simulated engine: how many tokens the model would generate (the reference
-    /// output's length). Real engines ignore it; when absent the simulated engine derives a
-    /// deterministic length from the prompt.
-    public var simulatedOutputTokens: Int?
-
-    public init(id: RequestID, prompt: String, inputTokens: Int, maxNewTokens: Int, simulatedOutputTokens: Int? = nil) {
-        self.id = id
-        self.prompt = prompt
-        self.inputTokens = inputTokens
-        self.maxNewTokens = maxNewTokens
-        self.simulatedOutputTokens = simulatedOutputTokens
-    }
-}
+/// One request of a batch as an engine receives it: the wire protocol's batch item (instruction
+/// and input as the prompt, L(p), max_new_tokens, and the simulated engine's length hint; real
+/// engines ignore the hint, and without it the simulated engine derives a length from the prompt).
+public typealias EngineRequest = WireBatchItem
 
 /// What an engine produced for one request: the same value a worker reports.
 public typealias EngineOutput = RequestOutput
