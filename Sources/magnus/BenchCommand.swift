@@ -19,6 +19,8 @@ enum BenchCommand {
         .value("risk", "P", "Magnus-UA: largest accepted probability that a batch outgrows memory.", default: "0.02"),
         .value("grouping-level", "Q", "Magnus-UA: quantile used as G' for WMA and T_p.", default: "0.5"),
         .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
+        .value("continuation-level", "Q", "Magnus-UA: quantile of the remaining length a continued request is capped at.", default: "\(UncertaintyConfiguration().continuationLevel)"),
+        .value("cap-level", "Q", "Magnus-UA: quantile a batch's generation is capped at (bounded decoding).", default: "\(UncertaintyConfiguration().capLevel)"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
         .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
         .value("seed", "N", "Seed.", default: "1"),
@@ -56,7 +58,9 @@ enum BenchCommand {
             jitterSigma: try options.double("jitter", in: 0...2)!,
             uncertainty: UncertaintyConfiguration(
                 riskTarget: try options.double("risk", in: 0...1)!,
-                groupingLevel: try options.double("grouping-level", in: 0.05...0.99)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!))
+                groupingLevel: try options.double("grouping-level", in: 0.05...0.99)!, upperLevel: try options.double("upper-level", in: 0.5...0.999)!,
+                capLevel: try options.double("cap-level", in: 0.05...0.999)!,
+                continuationLevel: try options.double("continuation-level", in: 0.05...0.999)!))
         guard let target = LengthTarget(rawValue: options.string("length-target")!) else {
             throw UsageError("magnus bench: --length-target is mean or median")
         }

@@ -64,7 +64,8 @@ enum StatusView {
                 + "p95 \(Format.fixed(s.latency.p95, 0)) ms  p99 \(Format.fixed(s.latency.p99, 0)) ms")
         lines.append(
             "predictor MAE \(Format.fixed(s.predictorMAE, 1)) tokens (\(s.predictorSamples) recent)   OOM \(s.oomCount)  "
-                + "splits \(s.splitCount)  requeues \(s.requeueCount)  workers lost \(s.workersLost)")
+                + "splits \(s.splitCount)  requeues \(s.requeueCount)  continued \(s.continuationCount ?? 0)  "
+                + "workers lost \(s.workersLost)")
         if !s.errors.isEmpty {
             lines.append("errors: " + s.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

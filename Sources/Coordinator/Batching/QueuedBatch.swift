@@ -3,11 +3,41 @@ import Shared
 /// A request waiting in the queue with its prediction.
 public struct QueuedRequest: Sendable, Hashable {
     public var request: Request
+    /// The prediction batching uses: for a continuation, of the tokens still to come.
     public var prediction: LengthPrediction
+    /// What earlier, capped batches already generated for it (nil on its first run).
+    public var progress: GenerationProgress?
 
-    public init(request: Request, prediction: LengthPrediction) {
+    public init(request: Request, prediction: LengthPrediction, progress: GenerationProgress? = nil) {
         self.request = request
         self.prediction = prediction
+        self.progress = progress
+    }
+
+    /// Tokens the engine prefills: the prompt plus everything generated so far.
+    public var inputTokens: Int { request.inputTokens + (progress?.tokens ?? 0) }
+    /// Tokens the request may still generate within its `max_new_tokens`.
+    public var remainingTokens: Int { max(0, request.maxNewTokens - (progress?.tokens ?? 0)) }
+    /// The prediction made when the request was submitted (what coverage is judged on).
+    public var originalPrediction: LengthPrediction { progress?.originalPrediction ?? prediction }
+}
+
+/// The part of a request's output that capped batches have generated so far.
+public struct GenerationProgress: Sendable, Hashable {
+    /// Generated text so far, fed back to the engine after the prompt.
+    public var text: String
+    /// Generated tokens so far.
+    public var tokens: Int
+    /// Capped batches the request has run in.
+    public var runs: Int
+    /// The prediction made on submission.
+    public var originalPrediction: LengthPrediction
+
+    public init(text: String, tokens: Int, runs: Int, originalPrediction: LengthPrediction) {
+        self.text = text
+        self.tokens = tokens
+        self.runs = runs
+        self.originalPrediction = originalPrediction
     }
 }
 
@@ -32,7 +62,7 @@ public struct QueuedBatch: Sendable, Hashable {
     public mutating func append(_ member: QueuedRequest) {
         members.append(member)
         shape.add(
-            input: member.request.inputTokens, generation: member.prediction.expected,
+            input: member.inputTokens, generation: member.prediction.expected,
             upperGeneration: member.prediction.upper)
         oldestArrival = min(oldestArrival, member.request.arrival)
     }

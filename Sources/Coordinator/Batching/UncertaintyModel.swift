@@ -8,32 +8,47 @@ public struct UncertaintyConfiguration: Sendable, Hashable, Codable {
     public var upperLevel: Double
     /// Quantile used as the expected length G' for WMA grouping and T_p (0.5 = the median).
     public var groupingLevel: Double
+    /// Bounded decoding: the quantile a batch is capped at and reserves memory for (its
+    /// members' largest); a lower level packs more rows and continues more of them.
+    public var capLevel: Double
+    /// Bounded decoding: the quantile of the remaining length, given the tokens generated so
+    /// far, that a continued request's next batch is capped at.
+    public var continuationLevel: Double
     /// Recent completions per application that the guard judges coverage on.
     public var guardWindow: Int
     /// Fewest completions in the window before the guard judges.
     public var guardMinimumSamples: Int
-    /// Below this coverage of the upper bound an application is no longer trusted: its
-    /// requests are batched for their worst case (max_new_tokens) until coverage recovers.
-    public var guardDistrustBelow: Double
-    /// Coverage at which a distrusted application is trusted again.
-    public var guardTrustAbove: Double
+    /// An application whose recent coverage of its upper bound falls this far below
+    /// `upperLevel` is no longer trusted: its requests are batched for their worst case
+    /// (max_new_tokens) until coverage recovers.
+    public var guardDistrustMargin: Double
+    /// Coverage within this distance of `upperLevel` makes a distrusted application trusted again.
+    public var guardTrustMargin: Double
     /// Recent actual / predicted ratios kept per application for online recalibration.
     public var recalibrationWindow: Int
     /// New observations between two recalibrations of an application.
     public var recalibrationEvery: Int
+    /// Bounded decoding: each batch runs at most to its members' largest upper bound, and
+    /// memory is reserved for exactly that, so a batch cannot outgrow its KV budget; rows
+    /// still generating there are continued in a later batch. When false, batches run to
+    /// completion and the memory check bounds the probability of an OOM by `riskTarget`.
+    public var boundedGeneration: Bool
 
     public init(
-        riskTarget: Double = 0.02, groupingLevel: Double = 0.5, upperLevel: Double = 0.9, guardWindow: Int = 100, guardMinimumSamples: Int = 30,
-        guardDistrustBelow: Double = 0.75, guardTrustAbove: Double = 0.85, recalibrationWindow: Int = 500,
-        recalibrationEvery: Int = 50
+        riskTarget: Double = 0.02, groupingLevel: Double = 0.5, upperLevel: Double = 0.9, capLevel: Double = 0.5, continuationLevel: Double = 0.5, guardWindow: Int = 100, guardMinimumSamples: Int = 30,
+        guardDistrustMargin: Double = 0.15, guardTrustMargin: Double = 0.05, recalibrationWindow: Int = 500,
+        recalibrationEvery: Int = 50, boundedGeneration: Bool = true
     ) {
+        self.boundedGeneration = boundedGeneration
         self.riskTarget = riskTarget
         self.upperLevel = upperLevel
         self.groupingLevel = groupingLevel
+        self.capLevel = capLevel
+        self.continuationLevel = continuationLevel
         self.guardWindow = guardWindow
         self.guardMinimumSamples = guardMinimumSamples
-        self.guardDistrustBelow = guardDistrustBelow
-        self.guardTrustAbove = guardTrustAbove
+        self.guardDistrustMargin = guardDistrustMargin
+        self.guardTrustMargin = guardTrustMargin
         self.recalibrationWindow = recalibrationWindow
         self.recalibrationEvery = recalibrationEvery
     }
@@ -63,15 +78,44 @@ public struct UncertaintyModel: Sendable {
         calibration.knows(application) && !distrusted.contains(application)
     }
 
-    /// The calibrated prediction: median as `expected`, the upper quantile as `modelUpper`,
-    /// and as `upper` too unless the application is not trusted (then `max_new_tokens`).
+    /// The calibrated prediction: the grouping quantile (the median) as `expected`, the upper
+    /// quantile as `modelUpper`; `upper`, what memory is reserved for, is the cap quantile
+    /// under bounded decoding and the upper quantile otherwise, or `max_new_tokens` when the
+    /// application is not trusted.
     public func calibrate(_ raw: LengthPrediction, for request: Request) -> LengthPrediction {
-        let cap = max(1, request.maxNewTokens)
-        let median = raw.scale * calibration.quantile(configuration.groupingLevel, application: request.application)
-        let upper = min(cap, Int((raw.scale * calibration.quantile(configuration.upperLevel, application: request.application)).rounded(.up)))
+        let limit = max(1, request.maxNewTokens)
+        func tokens(_ level: Double) -> Double { raw.scale * calibration.quantile(level, application: request.application) }
+        let upper = min(limit, Int(tokens(configuration.upperLevel).rounded(.up)))
+        let reserved = configuration.boundedGeneration ? min(limit, Int(tokens(configuration.capLevel).rounded(.up))) : upper
         return LengthPrediction(
-            expected: min(cap, Int(median.rounded())), upper: trusts(request.application) ? upper : cap,
-            modelUpper: upper, scale: raw.scale)
+            expected: min(limit, Int(tokens(configuration.groupingLevel).rounded())),
+            upper: trusts(request.application) ? reserved : limit, modelUpper: upper, scale: raw.scale)
+    }
+
+    /// The prediction for what a request stopped at a cap after `generated` tokens still has
+    /// to generate: its calibrated distribution conditioned on exceeding `generated` (median
+    /// and upper quantile of G − generated), or, past every calibration sample, as many tokens
+    /// again as the expectation and twice that as the bound; within `remaining`.
+    /// - Complexity: O(log n).
+    public func continuation(
+        of original: LengthPrediction, application: String, generated: Int, remaining: Int
+    ) -> LengthPrediction {
+        let cap = max(1, remaining)
+        let scale = original.scale
+        let conditional = calibration.tail(above: Double(generated) / scale, application: application)
+        var expected = Double(max(1, generated))
+        var upper = 2 * expected
+        if !conditional.isEmpty {
+            func quantile(_ q: Double) -> Double {
+                conditional[conditional.startIndex + min(conditional.count - 1, max(0, Int((Double(conditional.count + 1) * q).rounded(.up)) - 1))]
+            }
+            expected = scale * quantile(configuration.groupingLevel) - Double(generated)
+            upper = scale * quantile(configuration.continuationLevel) - Double(generated)
+        }
+        let reserved = min(cap, max(Int(expected.rounded()), Int(upper.rounded(.up))))
+        return LengthPrediction(
+            expected: min(cap, Int(expected.rounded())), upper: trusts(application) ? reserved : cap,
+            modelUpper: original.modelUpper, scale: scale)
     }
 
     /// Probability that at least one member generates more than `generationCap` tokens (so
@@ -80,7 +124,7 @@ public struct UncertaintyModel: Sendable {
     public func exceedanceProbability(_ members: some Sequence<QueuedRequest>, generationCap: Int) -> Double {
         var fits = 1.0
         for member in members {
-            let worst = member.request.maxNewTokens
+            let worst = member.remainingTokens
             if generationCap >= worst { continue }
             if generationCap < 1 { return 1 }
             guard trusts(member.request.application) else { return 1 }
@@ -89,6 +133,18 @@ public struct UncertaintyModel: Sendable {
             if fits == 0 { return 1 }
         }
         return 1 - fits
+    }
+
+    /// Adopts the distributions measured for a new predictor (retraining): applications it
+    /// covers replace their ratios, and their online window restarts because its ratios were
+    /// relative to the old predictor; others keep theirs until online recalibration renews
+    /// them. The guard's state carries over.
+    public mutating func adopt(_ measured: LengthCalibration) {
+        for (application, ratios) in measured.ratios {
+            calibration.update(application: application, ratios: ratios, minimum: 1)
+            recentRatios[application] = nil
+            sinceRecalibration[application] = 0
+        }
     }
 
     /// Learns from a finished request: coverage for the guard, and its ratio for online
@@ -100,9 +156,9 @@ public struct UncertaintyModel: Sendable {
         coverage[application] = window
         if window.count >= configuration.guardMinimumSamples {
             let covered = Double(window.filter { $0 }.count) / Double(window.count)
-            if covered < configuration.guardDistrustBelow {
+            if covered < configuration.upperLevel - configuration.guardDistrustMargin {
                 distrusted.insert(application)
-            } else if covered >= configuration.guardTrustAbove {
+            } else if covered >= configuration.upperLevel - configuration.guardTrustMargin {
                 distrusted.remove(application)
             }
         }

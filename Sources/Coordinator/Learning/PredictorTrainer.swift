@@ -12,6 +12,9 @@ public struct PredictorTrainer: Sendable {
     public var features: PredictorFeatures
     public var forest: RandomForestConfiguration
     public var upperQuantile: Double
+    /// Fewest held-out rows of an application for the candidate's calibration to cover it;
+    /// applications with fewer keep the distribution the scheduler has.
+    public var calibrationMinimumPerApplication = 30
 
     public init(
         policy: RetrainingPolicy = .init(), features: PredictorFeatures = .init(),
@@ -56,14 +59,19 @@ public struct PredictorTrainer: Sendable {
         let combined = Array((trainingSet + added).suffix(max(1, policy.maxPredictorExamples)))
         let model = PredictorModel.train(
             examples: combined, features: features, forest: forest, upperQuantile: upperQuantile)
-        let candidateError = Self.meanAbsoluteError(of: model.makePredictor(), on: split.holdout)
+        let candidatePredictor = model.makePredictor()
+        let candidateError = Self.meanAbsoluteError(of: candidatePredictor, on: split.holdout)
         let currentError = Self.meanAbsoluteError(of: current, on: split.holdout)
+        let calibration = LengthCalibration.fit(
+            split.holdout.map { ($0.request.application, candidatePredictor.predict($0.request).scale, $0.generatedTokens) },
+            minimumPerApplication: calibrationMinimumPerApplication)
         return .trained(
             RetrainingCandidate(
                 kind: .predictor, model: model, trainingSet: combined, added: added, candidateError: candidateError,
                 currentError: currentError, holdoutRows: split.holdout.count,
                 dataThrough: split.training.last?.logPosition ?? 0,
-                decision: policy.selection.decide(candidateError: candidateError, currentError: currentError)))
+                decision: policy.selection.decide(candidateError: candidateError, currentError: currentError),
+                calibration: calibration))
     }
 
     /// Mean |G'(p) − G(p)| of `predictor` over `rows`, in tokens (0 for no rows).

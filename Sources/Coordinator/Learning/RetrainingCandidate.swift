@@ -19,11 +19,16 @@ public struct RetrainingCandidate<Model: Sendable, Example: Sendable>: Sendable 
     /// accepted candidate starts after it; a rejected one's rows are looked at again.
     public var dataThrough: Int64
     public var decision: ModelDecision
+    /// A predictor candidate's length distributions on the held-out rows (actual / predicted
+    /// per application), for an uncertainty-aware scheduler to adopt with it.
+    public var calibration: LengthCalibration?
 
     public init(
         kind: ModelKind, model: Model, trainingSet: [Example], added: [Example], candidateError: Double,
-        currentError: Double, holdoutRows: Int, dataThrough: Int64, decision: ModelDecision
+        currentError: Double, holdoutRows: Int, dataThrough: Int64, decision: ModelDecision,
+        calibration: LengthCalibration? = nil
     ) {
+        self.calibration = calibration
         self.kind = kind
         self.model = model
         self.trainingSet = trainingSet

@@ -61,9 +61,23 @@ public struct LengthCalibration: Sendable, Hashable, Codable {
         return Double(lo) / Double(values.count)
     }
 
+    /// The sorted ratios of an application above `ratio` (its distribution conditioned on
+    /// exceeding it).
+    /// - Complexity: O(log n) plus the slice.
+    public func tail(above ratio: Double, application: String) -> ArraySlice<Double> {
+        let values = distribution(application)
+        var lo = 0, hi = values.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if values[mid] <= ratio { lo = mid + 1 } else { hi = mid }
+        }
+        return values[lo...]
+    }
+
     /// Replaces one application's distribution (online recalibration from worker reports).
-    public mutating func update(application: String, ratios newRatios: [Double]) {
-        guard newRatios.count >= minimumPerApplication else { return }
+    /// - Parameter minimum: fewest ratios accepted (default: `minimumPerApplication`).
+    public mutating func update(application: String, ratios newRatios: [Double], minimum: Int? = nil) {
+        guard !newRatios.isEmpty, newRatios.count >= (minimum ?? minimumPerApplication) else { return }
         ratios[application] = newRatios.sorted()
     }
 }

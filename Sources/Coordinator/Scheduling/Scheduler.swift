@@ -91,9 +91,10 @@ public struct Scheduler: Sendable {
         }
         guard let bestIndex else {
             // Under an uncertainty model, batches assembled while an application was trusted
-            // can exceed the risk target once the guard distrusts it; halve the most urgent
-            // such batch rather than let it starve.
-            if uncertainty != nil, let index = mostUrgentSplittableBatch(now: now) {
+            // can exceed the risk target once the guard distrusts it, and a batch split after
+            // an OOM may still not fit a prefill check; halve the most urgent such batch
+            // rather than let it starve.
+            if uncertainty != nil || configuration.prefillMemory != nil, let index = mostUrgentSplittableBatch(now: now) {
                 let batch = queue.remove(at: index)
                 _ = split(batch.members, parent: batch.id, now: now) {
                     MagnusError(.outOfMemory, "unreachable: a single request is never split")
@@ -108,7 +109,8 @@ public struct Scheduler: Sendable {
             id: batch.id, worker: worker, members: batch.members,
             features: BatchFeatures(
                 batchSize: batch.shape.count, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration),
-            estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts)
+            estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts,
+            generationCap: boundsGeneration ? batch.shape.maxUpperGeneration : nil)
         running[batch.id] = dispatched
         return dispatched
     }
@@ -122,21 +124,37 @@ public struct Scheduler: Sendable {
         var actions: [SchedulerAction] = []
         var missing: [QueuedRequest] = []
         var lengths: [(input: Int, generation: Int)] = []
+        var continuing: [QueuedRequest] = []
         for member in batch.members {
             guard let output = outputs[member.request.id] else {
                 missing.append(member)
                 continue
             }
+            lengths.append((member.inputTokens, output.generatedTokens))
+            let limit = batch.maxNewTokens(for: member)
+            if batch.generationCap != nil, limit < member.remainingTokens, output.generatedTokens >= limit,
+                output.finished != true
+            {
+                continuing.append(continuation(of: member, after: output))
+                actions.append(.continued(member.request.id, tokens: continuing[continuing.count - 1].progress!.tokens))
+                continue
+            }
             location[member.request.id] = nil
-            lengths.append((member.request.inputTokens, output.generatedTokens))
+            let whole = member.progress.map { progress in
+                RequestOutput(
+                    id: output.id, text: progress.text + output.text, generatedTokens: progress.tokens + output.generatedTokens,
+                    inputTokensSeen: output.inputTokensSeen.map { max(0, $0 - progress.tokens) }, finished: output.finished)
+            } ?? output
             uncertainty?.observe(
-                application: member.request.application, prediction: member.prediction, generated: output.generatedTokens)
+                application: member.request.application, prediction: member.originalPrediction,
+                generated: whole.generatedTokens)
             actions.append(
                 .completed(
                     CompletedRequest(
-                        request: member.request, output: output, prediction: member.prediction, batchID: batch.id,
+                        request: member.request, output: whole, prediction: member.originalPrediction, batchID: batch.id,
                         worker: report.worker, dispatchedAt: batch.dispatchedAt, finishedAt: now)))
         }
+        for member in continuing { insert(member) }
         actions.append(
             .observedBatch(
                 BatchObservation(
@@ -180,9 +198,11 @@ public struct Scheduler: Sendable {
         return true
     }
 
-    /// Swaps in a retrained predictor; requests already queued keep their predictions.
-    public mutating func replacePredictor(_ predictor: any LengthPredicting) {
+    /// Swaps in a retrained predictor; requests already queued keep their predictions. With
+    /// an uncertainty model, `calibration` (the predictor's held-out distributions) is adopted.
+    public mutating func replacePredictor(_ predictor: any LengthPredicting, calibration: LengthCalibration? = nil) {
         self.predictor = predictor
+        if let calibration { uncertainty?.adopt(calibration) }
     }
 
     /// Swaps in new calibrated distributions (after retraining), keeping the guard's state.
@@ -230,20 +250,25 @@ public struct Scheduler: Sendable {
     /// - Complexity: O(queued batches) (each candidate costs O(1) thanks to `BatchShape`),
     ///   plus O(β log n) per candidate whose risk is evaluated.
     private func minimumWMABatch(for member: QueuedRequest, maxSize: Int?) -> Int? {
-        let input = member.request.inputTokens
+        let input = member.inputTokens
         let generation = member.prediction.expected
         let upper = member.prediction.upper
         let capacity = configuration.kvTokenCapacity
-        let useUpper = configuration.memoryCheckUsesUpperBound
+        let useUpper = configuration.memoryCheckUsesUpperBound || boundsGeneration
         var candidates: [(wma: Double, index: Int)] = []
         for (index, batch) in queue.enumerated() where !batch.isSealed {
             if let maxSize, batch.shape.count >= maxSize { continue }
             let tokens = batch.shape.kvTokens(adding: input, generation: generation, upperGeneration: upper, upper: useUpper)
             if tokens > capacity { continue }
+            if let prefill = configuration.prefillMemory,
+                !prefill.fits(batchSize: batch.shape.count + 1, paddedInput: max(batch.shape.maxInput, input))
+            {
+                continue
+            }
             let wma = batch.shape.wastedMemoryAccess(adding: input, generation: generation)
             if wma < configuration.wmaThreshold { candidates.append((wma, index)) }
         }
-        guard let uncertainty else { return candidates.min { $0.wma < $1.wma }?.index }
+        guard let uncertainty, !boundsGeneration else { return candidates.min { $0.wma < $1.wma }?.index }
         candidates.sort { ($0.wma, $0.index) < ($1.wma, $1.index) }
         for candidate in candidates {
             let batch = queue[candidate.index]
@@ -269,11 +294,36 @@ public struct Scheduler: Sendable {
         guard configuration.policy.usesPredictions else { return true }
         // A batch that fits no worker would starve: a single request always goes out.
         if batch.shape.count == 1 { return true }
-        if let uncertainty {
+        if configuration.prefillMemory != nil, let prefill = worker.prefill ?? configuration.prefillMemory,
+            !prefill.fits(batchSize: batch.shape.count, paddedInput: batch.shape.maxInput)
+        {
+            return false
+        }
+        if let uncertainty, !boundsGeneration {
             let cap = worker.kvTokenCapacity / batch.shape.count - batch.shape.maxInput
             return uncertainty.exceedanceProbability(batch.members, generationCap: cap) <= uncertainty.configuration.riskTarget
         }
-        return batch.shape.kvTokens(upper: configuration.memoryCheckUsesUpperBound) <= worker.kvTokenCapacity
+        return batch.shape.kvTokens(upper: configuration.memoryCheckUsesUpperBound || boundsGeneration)
+            <= worker.kvTokenCapacity
+    }
+
+    /// Whether batches run with a generation cap (bounded decoding under an uncertainty model).
+    private var boundsGeneration: Bool {
+        configuration.policy.usesPredictions && uncertainty?.configuration.boundedGeneration == true
+    }
+
+    /// The queue entry for a request stopped at its batch's cap: its output so far, and a
+    /// prediction of what remains conditioned on having reached the cap.
+    private func continuation(of member: QueuedRequest, after output: RequestOutput) -> QueuedRequest {
+        let original = member.originalPrediction
+        let progress = GenerationProgress(
+            text: (member.progress?.text ?? "") + output.text, tokens: (member.progress?.tokens ?? 0) + output.generatedTokens,
+            runs: (member.progress?.runs ?? 0) + 1, originalPrediction: original)
+        let remaining = max(1, member.request.maxNewTokens - progress.tokens)
+        let prediction = uncertainty?.continuation(
+            of: original, application: member.request.application, generated: progress.tokens, remaining: remaining)
+            ?? LengthPrediction(expected: min(remaining, progress.tokens), upper: remaining)
+        return QueuedRequest(request: member.request, prediction: prediction, progress: progress)
     }
 
     private func estimate(_ batch: QueuedBatch) -> Seconds {
@@ -299,7 +349,7 @@ public struct Scheduler: Sendable {
             return [.failed(member.request, error())]
         }
         let ordered = members.sorted {
-            ($0.prediction.expected, $0.request.inputTokens, $0.request.id) < ($1.prediction.expected, $1.request.inputTokens, $1.request.id)
+            ($0.prediction.expected, $0.inputTokens, $0.request.id) < ($1.prediction.expected, $1.inputTokens, $1.request.id)
         }
         let half = ordered.count / 2
         let first = enqueueSealed(Array(ordered[..<half]), parent: parent, attempts: 0)

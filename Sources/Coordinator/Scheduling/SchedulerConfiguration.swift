@@ -14,11 +14,16 @@ public struct SchedulerConfiguration: Sendable, Hashable, Codable {
     /// Dispatches that may come back without a result (worker lost, engine fault) before
     /// the batch is split, and, for a single request, failed.
     public var maxAttempts: Int
+    /// Also check that a batch's prefill fits (beyond the paper, whose check covers the KV
+    /// cache only); used with workers that announce their `PrefillMemory`, and with this
+    /// model for batches being assembled.
+    public var prefillMemory: PrefillMemory?
 
     public init(
         policy: BatchingPolicy = .magnus, wmaThreshold: Double = SchedulerConfiguration.defaultWMAThreshold, kvTokenCapacity: Int,
-        memoryCheckUsesUpperBound: Bool = false, maxAttempts: Int = 3
+        memoryCheckUsesUpperBound: Bool = false, maxAttempts: Int = 3, prefillMemory: PrefillMemory? = nil
     ) {
+        self.prefillMemory = prefillMemory
         self.policy = policy
         self.wmaThreshold = wmaThreshold
         self.kvTokenCapacity = kvTokenCapacity

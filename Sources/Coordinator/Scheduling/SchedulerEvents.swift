@@ -9,8 +9,30 @@ public struct DispatchedBatch: Sendable, Hashable {
     public var estimatedTime: Seconds
     public var dispatchedAt: Seconds
     public var attempts: Int
+    /// Bounded decoding: no row generates more than this in this run (nil = no cap beyond
+    /// each request's own `max_new_tokens`). The memory check reserved exactly this much, so
+    /// the batch cannot outgrow its KV budget; a row stopped here is continued later.
+    public var generationCap: Int?
 
     public var requests: [Request] { members.map(\.request) }
+
+    /// The token limit a member runs with: what it has left, within the batch's cap.
+    public func maxNewTokens(for member: QueuedRequest) -> Int {
+        let remaining = max(1, member.remainingTokens)
+        return generationCap.map { min(remaining, max(1, $0)) } ?? remaining
+    }
+
+    /// The batch as the engine receives it: prompt, any text generated in earlier capped
+    /// runs, input length including that text, and the row's token limit.
+    public var items: [WireBatchItem] {
+        members.map { member in
+            WireBatchItem(
+                id: member.request.id, prompt: member.request.instruction + "\n" + member.request.input,
+                inputTokens: member.inputTokens, maxNewTokens: maxNewTokens(for: member),
+                simulatedOutputTokens: member.request.referenceOutputTokens.map { max(1, $0 - (member.progress?.tokens ?? 0)) },
+                continuation: member.progress?.text)
+        }
+    }
 }
 
 /// A worker's report of a finished batch.
@@ -82,4 +104,7 @@ public enum SchedulerAction: Sendable, Hashable {
     case requeued(BatchID, attempts: Int)
     /// A batch finished: for the estimator's retraining, logs and status.
     case observedBatch(BatchObservation)
+    /// A request stopped at its batch's generation cap went back to the queue to continue,
+    /// with `tokens` generated so far.
+    case continued(RequestID, tokens: Int)
 }

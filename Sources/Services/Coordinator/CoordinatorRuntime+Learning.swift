@@ -9,7 +9,7 @@ extension CoordinatorRuntime {
     /// `retrain` status event and a log line.
     /// - Complexity: O(queued batches × estimate) for a new estimator, O(1) otherwise.
     public mutating func apply(_ update: ModelUpdate, now: Double) -> [CoordinatorOutput] {
-        if let predictor = update.predictor { scheduler.replacePredictor(predictor) }
+        if let predictor = update.predictor { scheduler.replacePredictor(predictor, calibration: update.calibration) }
         if let estimator = update.estimator { scheduler.replaceEstimator(estimator) }
         let record = update.record
         let accepted = record.status == .accepted

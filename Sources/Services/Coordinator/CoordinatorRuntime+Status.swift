@@ -21,6 +21,6 @@ extension CoordinatorRuntime {
             window: metrics.window, latency: summary.latency, predictorMAE: summary.predictorMAE,
             predictorSamples: summary.predictorSamples, oomCount: metrics.oomCount, splitCount: metrics.splitCount,
             requeueCount: metrics.requeueCount, workersLost: metrics.workersLost, errors: metrics.errorCounts,
-            draining: isDraining)
+            draining: isDraining, continuationCount: metrics.continuationCount)
     }
 }

@@ -220,12 +220,7 @@ extension CoordinatorRuntime {
             journal(.dispatched(batch, at: now), into: &out)
             workers[routingID]!.state = .busy(batch.id, size: batch.members.count)
             workers[routingID]!.stateSince = now
-            let items = batch.members.map { member in
-                WireBatchItem(
-                    id: member.request.id, prompt: member.request.instruction + "\n" + member.request.input,
-                    inputTokens: member.request.inputTokens, maxNewTokens: member.request.maxNewTokens,
-                    simulatedOutputTokens: member.request.referenceOutputTokens)
-            }
+            let items = batch.items
             out.append(
                 .worker(
                     routingID: routingID,
@@ -275,6 +270,9 @@ extension CoordinatorRuntime {
         case .split(let parent, let children):
             out.append(.status(.event(StatusEvent(kind: .oom, time: now, batchID: parent, worker: worker, children: children))))
             out.append(.log(.info, "split \(parent) into \(children.map(\.description).joined(separator: ", "))"))
+        case .continued(let id, let tokens):
+            metrics.recordContinuation()
+            out.append(.log(.debug, "\(id) reached its batch's generation cap after \(tokens) tokens; it continues in a later batch"))
         case .requeued(let batch, let attempts):
             metrics.recordRequeue()
             out.append(.status(.event(StatusEvent(kind: .requeue, time: now, children: [batch], message: "attempt \(attempts)"))))

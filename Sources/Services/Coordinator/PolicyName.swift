@@ -1,10 +1,14 @@
 import Coordinator
 import Shared
 
-/// Parses the policy names operators type: `magnus`, `abp`, `glp:N`, `vs:N`.
+/// Parses the policy names operators type: `magnus`, `magnus-ua`, `abp`, `glp:N`, `vs:N`.
 public enum PolicyName {
     /// The accepted spellings, for help text.
-    public static let syntax = "magnus|abp|glp:N|vs:N"
+    public static let syntax = "magnus|magnus-ua|abp|glp:N|vs:N"
+
+    /// Whether `text` names uncertainty-aware Magnus (calibrated intervals, bounded decoding,
+    /// the prefill check and the drift guard; docs/benchmarks.md section 6).
+    public static func isUncertaintyAware(_ text: String) -> Bool { text.lowercased() == "magnus-ua" }
 
     /// The policy named `text`, or a usage error that lists the choices.
     public static func parse(_ text: String) throws(UsageError) -> BatchingPolicy {
@@ -16,7 +20,7 @@ public enum PolicyName {
             return size
         }
         switch parts.first ?? "" {
-        case "magnus" where parts.count == 1: return .magnus
+        case "magnus" where parts.count == 1, "magnus-ua" where parts.count == 1: return .magnus
         case "abp" where parts.count == 1: return .abp
         case "glp": return .glp(batchSize: try size())
         case "vs": return .vanilla(batchSize: try size())

@@ -9,6 +9,8 @@ public struct ModelUpdate: Sendable {
     public var record: ModelRecord
     /// An accepted predictor, ready to serve.
     public var predictor: (any LengthPredicting)?
+    /// An accepted predictor's held-out length distributions, for the uncertainty model.
+    public var calibration: LengthCalibration?
     /// An accepted estimator, ready to serve.
     public var estimator: (any BatchTimeEstimating)?
     /// Wall-clock seconds the run took (reading, training, validating, saving).

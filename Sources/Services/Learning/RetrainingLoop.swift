@@ -140,7 +140,10 @@ public final class RetrainingLoop: Sendable {
                 return settings.predictorTrainer.retrain(trainingSet: trainingSet, recent: recent, current: serving)
             },
             save: { try store.save($0, at: clock.now) },
-            serve: { update, model in update.predictor = model.makePredictor() })
+            serve: { update, candidate in
+                update.predictor = candidate.model.makePredictor()
+                update.calibration = candidate.calibration
+            })
         if let accepted { current = accepted }
     }
 
@@ -153,7 +156,7 @@ public final class RetrainingLoop: Sendable {
                 return settings.estimatorTrainer.retrain(current: model, recent: recent)
             },
             save: { try store.save($0, at: clock.now) },
-            serve: { update, model in update.estimator = model.makeEstimator() })
+            serve: { update, candidate in update.estimator = candidate.model.makeEstimator() })
         if let accepted { current = accepted }
     }
 
@@ -163,7 +166,7 @@ public final class RetrainingLoop: Sendable {
     private func retrain<Model: Sendable, Example: Sendable>(
         _ name: String, attempt: () throws -> RetrainingOutcome<Model, Example>,
         save: (RetrainingCandidate<Model, Example>) throws -> ModelRecord,
-        serve: (inout ModelUpdate, Model) -> Void
+        serve: (inout ModelUpdate, RetrainingCandidate<Model, Example>) -> Void
     ) -> Model? {
         let began = clock.now
         do {
@@ -175,7 +178,7 @@ public final class RetrainingLoop: Sendable {
             case .trained(let candidate):
                 var update = ModelUpdate(record: try save(candidate), seconds: 0)
                 let accepted = candidate.decision == .accepted
-                if accepted { serve(&update, candidate.model) }
+                if accepted { serve(&update, candidate) }
                 update.seconds = clock.now - began
                 record(seconds: update.seconds, trained: true)
                 mailbox.post(update)

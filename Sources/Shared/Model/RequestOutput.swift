@@ -7,11 +7,15 @@ public struct RequestOutput: Sendable, Hashable, Codable {
     public var generatedTokens: Int
     /// Input tokens counted by the engine's own tokenizer, when it has one.
     public var inputTokensSeen: Int?
+    /// Whether the row ended by itself (EOS) rather than at its token limit; nil when the
+    /// engine does not say. A row stopped at a batch's generation cap is continued later.
+    public var finished: Bool?
 
-    public init(id: RequestID, text: String, generatedTokens: Int, inputTokensSeen: Int? = nil) {
+    public init(id: RequestID, text: String, generatedTokens: Int, inputTokensSeen: Int? = nil, finished: Bool? = nil) {
         self.id = id
         self.text = text
         self.generatedTokens = generatedTokens
         self.inputTokensSeen = inputTokensSeen
+        self.finished = finished
     }
 }

@@ -15,11 +15,14 @@ public struct WorkerCapabilities: Sendable, Hashable, Codable {
     public var maxBatchSize: Int
     /// `simulated` or `transformers` (the real engine).
     public var engine: String
+    /// The prefill's memory beyond the KV cache, when the engine knows it.
+    public var prefill: PrefillMemory?
 
     public init(
         gpu: String, model: String, memoryBytes: Int, kvBudgetBytes: Int, kvBytesPerToken: Int,
-        maxBatchSize: Int = 0, engine: String = "simulated"
+        maxBatchSize: Int = 0, engine: String = "simulated", prefill: PrefillMemory? = nil
     ) {
+        self.prefill = prefill
         self.gpu = gpu
         self.model = model
         self.memoryBytes = memoryBytes

@@ -109,16 +109,20 @@ public struct ServingBenchmark: Sendable {
                     case .scheduler(let base, let oracle):
                         batching = base
                         chosen = oracle ? OracleLengthPredictor() : predictor
-                    case .uncertaintyAware(let base):
+                    case .uncertaintyAware(let base, let bounded):
                         batching = base
                         chosen = calibrated!.base
-                        model = UncertaintyModel(calibration: calibrated!.calibration, configuration: uncertainty)
+                        var settings = uncertainty
+                        settings.boundedGeneration = bounded
+                        model = UncertaintyModel(calibration: calibrated!.calibration, configuration: settings)
                     case .conservativeContinuousBatching:
                         preconditionFailure("handled above")
                     }
                     let configuration = SchedulerConfiguration(
                         policy: batching, wmaThreshold: wmaThreshold, kvTokenCapacity: profile.capabilities.kvTokenCapacity,
-                        memoryCheckUsesUpperBound: memoryCheckUsesUpperBound)
+                        memoryCheckUsesUpperBound: memoryCheckUsesUpperBound,
+                        // Beyond the paper, with the uncertainty model: the prefill's memory too.
+                        prefillMemory: model != nil ? profile.capabilities.prefill : nil)
                     let scheduler = Scheduler(
                         configuration: configuration, predictor: chosen,
                         estimator: KNNBatchTimeEstimator(samples: samples, prior: profile.analyticPrior), uncertainty: model)
@@ -152,14 +156,14 @@ public enum ServingReport {
     public static func table(_ results: [SimulationMetrics]) -> MarkdownTable {
         var table = MarkdownTable(header: [
             "rate", "policy", "done", "failed", "req/s", "sustained req/s", "mean s", "p50 s", "p95 s", "p99 s", "valid tok/s", "total tok/s",
-            "OOM", "mean β", "busy", "WMA (G)",
+            "OOM", "at prefill", "cont.", "mean β", "busy", "WMA (G)",
         ])
         for r in results {
             table.add([
                 Format.fixed(r.offeredRate, 1), r.policy, String(r.completed), String(r.failed + r.rejected),
                 Format.fixed(r.requestThroughput, 2), Format.fixed(r.sustainedThroughput, 2), Format.fixed(r.meanResponse, 1), Format.fixed(r.p50Response, 1),
                 Format.fixed(r.p95Response, 1), Format.fixed(r.p99Response, 1), Format.fixed(r.validTokenThroughput, 0),
-                Format.fixed(r.totalTokenThroughput, 0), String(r.oomEvents), Format.fixed(r.meanBatchSize, 1),
+                Format.fixed(r.totalTokenThroughput, 0), String(r.oomEvents), String(r.prefillOOMEvents), String(r.continuations), Format.fixed(r.meanBatchSize, 1),
                 Format.percent(r.busyFraction), Format.fixed(r.wastedMemoryAccess / 1e9, 2),
             ])
         }

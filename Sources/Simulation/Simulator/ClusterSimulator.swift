@@ -103,6 +103,7 @@ public struct ClusterSimulator: Sendable {
                     }
                 case .outOfMemory(let step, _, _):
                     recorder.oomEvents += 1
+                    if step == 0 { recorder.prefillOOMEvents += 1 }
                     actions = scheduler.failed(batch.id, reason: .outOfMemory(step: step), now: now)
                 }
                 recorder.record(actions, now: now)
@@ -147,13 +148,8 @@ public struct ClusterSimulator: Sendable {
     /// Runs a batch on an engine; an engine error counts as an immediate OOM-free fault of
     /// zero duration (the simulated engines do not raise).
     static func execute(_ batch: DispatchedBatch, on engine: any InferenceEngine) -> EngineRun {
-        let requests = batch.members.map {
-            EngineRequest(
-                id: $0.request.id, prompt: $0.request.input, inputTokens: $0.request.inputTokens,
-                maxNewTokens: $0.request.maxNewTokens, simulatedOutputTokens: $0.request.referenceOutputTokens)
-        }
         do {
-            return try engine.run(requests)
+            return try engine.run(batch.items)
         } catch {
             preconditionFailure("simulated engines do not fail: \(error)")
         }

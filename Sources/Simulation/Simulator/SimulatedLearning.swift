@@ -129,7 +129,7 @@ public struct SimulatedLearning: Sendable {
         predictorModel = candidate.model
         predictorTrainingSet = candidate.trainingSet
         predictorThrough = candidate.dataThrough
-        scheduler.replacePredictor(candidate.model.makePredictor())
+        scheduler.replacePredictor(candidate.model.makePredictor(), calibration: candidate.calibration)
     }
 
     private mutating func retrainEstimator(at now: Seconds, scheduler: inout Scheduler) {

@@ -27,7 +27,11 @@ public struct SimulationMetrics: Sendable, Hashable {
     /// (finished and padded rows included): what the GPU actually decoded.
     public var totalTokenThroughput: Double
     public var oomEvents: Int
+    /// OOM events at the prefill (step 0): the memory check covers the KV cache only.
+    public var prefillOOMEvents: Int
     public var splits: Int
+    /// Requests stopped at a batch's generation cap and continued later (bounded decoding).
+    public var continuations: Int
     /// Σ over batches of WMA with actual lengths (token reads wasted on padding and waiting).
     public var wastedMemoryAccess: Double
     /// Busy time over workers × makespan.
@@ -45,7 +49,9 @@ public struct MetricsRecorder: Sendable {
     public var failed = 0
     public var rejected = 0
     public var oomEvents = 0
+    public var prefillOOMEvents = 0
     public var splits = 0
+    public var continuations = 0
     public var wastedMemoryAccess = 0.0
     public var busyTime = 0.0
     public var batches = 0
@@ -71,6 +77,7 @@ public struct MetricsRecorder: Sendable {
                 lastFinish = max(lastFinish, now)
             case .rejected: rejected += 1
             case .split: splits += 1
+            case .continued: continuations += 1
             case .observedBatch(let batch):
                 wastedMemoryAccess += batch.wastedMemoryAccess
                 tokenSlots += batch.predicted.batchSize * batch.actualMaxGeneration
@@ -94,7 +101,7 @@ public struct MetricsRecorder: Sendable {
             meanResponse: responseTimes.isEmpty ? .nan : responseTimes.reduce(0, +) / Double(responseTimes.count),
             p50Response: percentile(0.5), p95Response: percentile(0.95), p99Response: percentile(0.99),
             validTokenThroughput: Double(generatedTokens) / makespan, totalTokenThroughput: Double(tokenSlots) / makespan,
-            oomEvents: oomEvents, splits: splits, wastedMemoryAccess: wastedMemoryAccess,
+            oomEvents: oomEvents, prefillOOMEvents: prefillOOMEvents, splits: splits, continuations: continuations, wastedMemoryAccess: wastedMemoryAccess,
             busyFraction: busyTime / (Double(max(workers, 1)) * makespan), batches: batches,
             meanBatchSize: batches == 0 ? 0 : Double(batchedRequests) / Double(batches))
     }

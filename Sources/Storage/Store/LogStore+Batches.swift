@@ -120,6 +120,8 @@ extension LogStore {
                     try recordLineage(parent: from, children: children, at: at)
                 case .requeued(let child, _):
                     try recordLineage(parent: parent, children: [child], at: at)
+                case .continued(let id, _):
+                    try markContinued(id)
                 case .accepted, .rejected:
                     break
                 }

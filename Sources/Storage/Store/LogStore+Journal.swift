@@ -133,6 +133,16 @@ extension LogStore {
         try finish(id, status: .failed, error: error, at: at)
     }
 
+    /// Puts a running request back to queued: it reached its batch's generation cap and waits
+    /// to continue (bounded decoding). A restart resubmits it from the start.
+    public func markContinued(_ id: RequestID) throws(StorageError) {
+        try wrap { () throws(SQLiteError) in
+            try database.execute(
+                "UPDATE requests SET status = 'queued', batch_id = NULL, worker = NULL WHERE id = ? AND status = 'running'",
+                [.text(id.rawValue)])
+        }
+    }
+
     /// Records a cancellation of a queued request.
     /// - Returns: false when the id was not journalled or already finished.
     @discardableResult

@@ -88,6 +88,10 @@ public struct EngineProfile: Sendable, Hashable, Codable {
     public var capabilities: WorkerCapabilities {
         WorkerCapabilities(
             gpu: gpu.name, model: model.name, memoryBytes: gpu.memoryBytes, kvBudgetBytes: kvBudgetBytes,
-            kvBytesPerToken: model.kvBytesPerToken, maxBatchSize: maxBatchSize, engine: "simulated")
+            kvBytesPerToken: model.kvBytesPerToken, maxBatchSize: maxBatchSize, engine: "simulated",
+            prefill: PrefillMemory(
+                budgetBytes: max(0, gpu.memoryBytes - model.weightBytes - fixedReserveBytes),
+                bytesPerToken: model.kvBytesPerToken + activationBytesPerToken + activationBytesPerRow,
+                bytesPerTokenPair: attentionMatrixBytes))
     }
 }

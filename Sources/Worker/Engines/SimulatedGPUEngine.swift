@@ -59,7 +59,8 @@ public struct SimulatedGPUEngine: InferenceEngine {
             EngineOutput(
                 id: request.id,
                 text: PlaceholderText.make(tokens: tokens, start: StableHash.of(request.id.rawValue)),
-                generatedTokens: tokens, inputTokensSeen: request.inputTokens)
+                generatedTokens: tokens, inputTokensSeen: request.inputTokens,
+                finished: naturalTokens(for: request) <= max(0, request.maxNewTokens))
         }
         return EngineRun(outcome: .completed(outputs), duration: duration)
     }
@@ -68,9 +69,12 @@ public struct SimulatedGPUEngine: InferenceEngine {
     /// least the end-of-sequence token) or, when absent, `defaultOutputTokens`; capped at
     /// `maxNewTokens` (0 when that is not positive).
     public func generatedTokens(for request: EngineRequest) -> Int {
-        let natural = max(1, request.simulatedOutputTokens ?? Self.defaultOutputTokens(
-            prompt: request.prompt, inputTokens: request.inputTokens))
-        return min(natural, max(0, request.maxNewTokens))
+        min(naturalTokens(for: request), max(0, request.maxNewTokens))
+    }
+
+    /// Tokens the row would generate without a limit, up to and including EOS.
+    func naturalTokens(for request: EngineRequest) -> Int {
+        max(1, request.simulatedOutputTokens ?? Self.defaultOutputTokens(prompt: request.prompt, inputTokens: request.inputTokens))
     }
 
     /// The generation length assumed when a request carries none: the input length times a

@@ -268,7 +268,7 @@ public final class TransformersEngine: InferenceEngine {
             outputs.append(
                 EngineOutput(
                     id: request.id, text: row.text, generatedTokens: row.generatedTokens,
-                    inputTokensSeen: row.inputTokens))
+                    inputTokensSeen: row.inputTokens, finished: row.finishReason == "eos"))
         }
         return outputs
     }

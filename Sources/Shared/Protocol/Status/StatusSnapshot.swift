@@ -33,6 +33,9 @@ public struct StatusSnapshot: WireMessage {
     public var splitCount: Int
     /// Batches requeued after a lost worker or an engine fault.
     public var requeueCount: Int
+    /// Requests stopped at a batch's generation cap and continued in a later batch (bounded
+    /// decoding); absent from coordinators that do not cap.
+    public var continuationCount: Int?
     /// Workers declared lost (heartbeat timeout or unreachable).
     public var workersLost: Int
     /// Error replies sent, by code.
@@ -44,8 +47,9 @@ public struct StatusSnapshot: WireMessage {
         time: Double, queueDepth: Int, queuedBatches: Int, runningBatches: Int, workers: [WorkerStatus], completed: Int,
         failed: Int, throughput: Double, tokenThroughput: Double, window: Double, latency: LatencySummary,
         predictorMAE: Double, predictorSamples: Int, oomCount: Int, splitCount: Int, requeueCount: Int,
-        workersLost: Int, errors: [String: Int], draining: Bool
+        workersLost: Int, errors: [String: Int], draining: Bool, continuationCount: Int? = nil
     ) {
+        self.continuationCount = continuationCount
         self.time = time
         self.queueDepth = queueDepth
         self.queuedBatches = queuedBatches
@@ -78,6 +82,7 @@ public struct StatusSnapshot: WireMessage {
         case oomCount = "oom_count"
         case splitCount = "split_count"
         case requeueCount = "requeue_count"
+        case continuationCount = "continuation_count"
         case workersLost = "workers_lost"
     }
 }

@@ -7,15 +7,23 @@ public struct WireBatchItem: Codable, Sendable, Hashable {
     public var inputTokens: Int
     /// The engine stops the row after this many tokens.
     public var maxNewTokens: Int
-    /// Simulation hint passed through from `submit`.
+    /// Simulation hint passed through from `submit` (tokens still to generate).
     public var simulatedOutputTokens: Int?
+    /// Text the model already generated for this request in earlier, capped batches: the
+    /// engine feeds it after the prompt (after the assistant turn's start when it uses a chat
+    /// template) and generates what follows. `inputTokens` includes it.
+    public var continuation: String?
 
-    public init(id: RequestID, prompt: String, inputTokens: Int, maxNewTokens: Int, simulatedOutputTokens: Int? = nil) {
+    public init(
+        id: RequestID, prompt: String, inputTokens: Int, maxNewTokens: Int, simulatedOutputTokens: Int? = nil,
+        continuation: String? = nil
+    ) {
         self.id = id
         self.prompt = prompt
         self.inputTokens = inputTokens
         self.maxNewTokens = maxNewTokens
         self.simulatedOutputTokens = simulatedOutputTokens
+        self.continuation = continuation
     }
 
     enum CodingKeys: String, CodingKey {
@@ -23,5 +31,6 @@ public struct WireBatchItem: Codable, Sendable, Hashable {
         case inputTokens = "input_tokens"
         case maxNewTokens = "max_new_tokens"
         case simulatedOutputTokens = "sim_output_tokens"
+        case continuation
     }
 }

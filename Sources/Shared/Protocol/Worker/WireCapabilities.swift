@@ -7,6 +7,8 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
     public var kvBytesPerToken: Int
     public var maxBatchSize: Int
     public var engine: String
+    /// Absent from engines that do not model their prefill's memory.
+    public var prefill: PrefillMemory?
 
     public init(_ capabilities: WorkerCapabilities) {
         gpu = capabilities.gpu
@@ -16,17 +18,18 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
         kvBytesPerToken = capabilities.kvBytesPerToken
         maxBatchSize = capabilities.maxBatchSize
         engine = capabilities.engine
+        prefill = capabilities.prefill
     }
 
     /// The model value.
     public var capabilities: WorkerCapabilities {
         WorkerCapabilities(
             gpu: gpu, model: model, memoryBytes: memoryBytes, kvBudgetBytes: kvBudgetBytes,
-            kvBytesPerToken: kvBytesPerToken, maxBatchSize: maxBatchSize, engine: engine)
+            kvBytesPerToken: kvBytesPerToken, maxBatchSize: maxBatchSize, engine: engine, prefill: prefill)
     }
 
     enum CodingKeys: String, CodingKey {
-        case gpu, model, engine
+        case gpu, model, engine, prefill
         case memoryBytes = "memory_bytes"
         case kvBudgetBytes = "kv_budget_bytes"
         case kvBytesPerToken = "kv_bytes_per_token"
