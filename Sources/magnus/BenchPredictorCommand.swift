@@ -10,13 +10,16 @@ enum BenchPredictorCommand {
     static let specs: [OptionSpec] = [
         .value("data", "DIR", "Folder with the task files (shared/data format).", default: "../shared/data"),
         .value("per-task", "N", "Rows per task before the split (the paper: 10,000).", default: "10000"),
-        .value("tasks", "LIST", "Comma-separated tasks.", default: Application.paperTasks.joined(separator: ",")),
+        .value(
+            "tasks", "LIST", "Comma-separated tasks; `all` = the paper's eight and llm_chat (open chat). Rows with the same input stay on one side of the split.",
+            default: Application.paperTasks.joined(separator: ",")),
         .value("trees", "N", "Trees per forest.", default: "\(RandomForestConfiguration().trees)"),
         .value("seed", "N", "Seed for the split and the forests.", default: "1"),
         .value("max-depth", "N", "Deepest tree level.", default: "\(RandomForestConfiguration().maxDepth)"),
         .value("min-leaf", "N", "Fewest training rows in a leaf.", default: "\(RandomForestConfiguration().minSamplesLeaf)"),
         .value("mtry", "N", "Features tried per split (0 = a third).", default: "0"),
         .flag("xgboost", "Also train XGBoost in random-forest mode on the paper's features."),
+        .flag("no-intervals", "Skip the coverage of calibrated P50/P90 length bounds (per method, on the test rows)."),
         .value("out", "FILE", "Also write the Markdown report here."),
     ]
 
@@ -39,13 +42,20 @@ enum BenchPredictorCommand {
         var candidates = [LengthFeatureSet.extended, .paper, .lengthAndApplication].map {
             RegressorCandidate.swiftForest($0, configuration: forest)
         }
+        let listed = options.list("tasks")!
+        let tasks = listed == ["all"] ? Application.allTasks : listed
+        if tasks.contains("llm_chat") {
+            // The answering model as part of the application (open chat; other tasks unchanged).
+            candidates.append(RegressorCandidate.swiftForest(.extended, configuration: forest).identifyingModel())
+        }
         candidates += [LengthFeatureSet.extended, .paper].map { RegressorCandidate.logTargetForest($0, configuration: forest) }
         if options.flag("xgboost") {
             candidates.append(XGBoostCandidate.make(configuration: forest))
         }
         let benchmark = PredictorBenchmark(
-            dataDirectory: data, tasks: options.list("tasks")!, perTask: try options.int("per-task", in: 10...1_000_000),
-            seed: seed, candidates: candidates)
+            dataDirectory: data, tasks: tasks, perTask: try options.int("per-task", in: 10...1_000_000),
+            seed: seed, candidates: candidates,
+            intervals: options.flag("no-intervals") ? nil : .init(identifiesModel: true, forest: forest))
         let report = try benchmark.run { Console.progress("bench-predictor: \($0)") }
         Console.endProgress()
         Console.out(report.markdown)

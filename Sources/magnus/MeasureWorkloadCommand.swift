@@ -6,7 +6,7 @@ import Shared
 enum MeasureWorkloadCommand {
     static let specs: [OptionSpec] = [
         .value("data", "DIR", "Folder with the task files (shared/data format).", default: "../shared/data"),
-        .value("tasks", "LIST", "Comma-separated tasks.", default: (Application.paperTasks + ["llm_chat"]).joined(separator: ",")),
+        .value("tasks", "LIST", "Comma-separated tasks.", default: Application.allTasks.joined(separator: ",")),
     ]
 
     static func run(_ arguments: [String]) throws {

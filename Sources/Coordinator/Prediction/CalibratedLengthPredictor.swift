@@ -1,7 +1,8 @@
 import Shared
 
 /// Wraps a predictor with a `LengthCalibration`: the expected length becomes the calibrated
-/// median and the upper bound the calibrated `upperLevel` quantile, per application.
+/// median and the upper bound the calibrated `upperLevel` bound in whole tokens
+/// (`LengthCalibration.bound`), per application.
 public struct CalibratedLengthPredictor: LengthPredicting {
     public let base: any LengthPredicting
     public var calibration: LengthCalibration
@@ -17,9 +18,8 @@ public struct CalibratedLengthPredictor: LengthPredicting {
         let raw = base.predict(request)
         let cap = max(1, request.maxNewTokens)
         let median = raw.scale * calibration.quantile(0.5, application: request.application)
-        let upper = raw.scale * calibration.quantile(upperLevel, application: request.application)
-        return LengthPrediction(
-            expected: min(cap, Int(median.rounded())), upper: min(cap, Int(upper.rounded(.up))), scale: raw.scale)
+        let upper = calibration.bound(upperLevel, application: request.application, scale: raw.scale)
+        return LengthPrediction(expected: min(cap, Int(median.rounded())), upper: min(cap, upper), scale: raw.scale)
     }
 
     /// Trains a forest on most of the examples and calibrates on the rest.
@@ -28,13 +28,7 @@ public struct CalibratedLengthPredictor: LengthPredicting {
         examples: [LengthExample], calibrationFraction: Double = 0.2, extractor: LengthFeatureExtractor = .init(),
         forest: RandomForestConfiguration = .init(), upperLevel: Double = 0.9
     ) -> CalibratedLengthPredictor {
-        // Every k-th example is held out, so each application is represented in both parts.
-        let step = max(2, Int((1 / max(calibrationFraction, 0.01)).rounded()))
-        var training: [LengthExample] = []
-        var held: [LengthExample] = []
-        for (index, example) in examples.enumerated() {
-            if index % step == 0 { held.append(example) } else { training.append(example) }
-        }
+        let (training, held) = split(examples, calibrationFraction: calibrationFraction)
         let predictor = ForestLengthPredictor.train(examples: training, extractor: extractor, forest: forest)
         let samples = held.map { example -> (application: String, scale: Double, actual: Int) in
             let request = Request(
@@ -44,5 +38,27 @@ public struct CalibratedLengthPredictor: LengthPredicting {
         }
         return CalibratedLengthPredictor(
             base: predictor, calibration: LengthCalibration.fit(samples), upperLevel: upperLevel)
+    }
+
+    /// Splits examples into a training part and a calibration part: every k-th distinct
+    /// input (k = 1 / `calibrationFraction`, at least 2), in order of first appearance, is
+    /// held out with all its examples, so each application is represented in both parts and
+    /// an input answered several times (open chat: by several models) never sits on both
+    /// sides, which would make the held-out errors look smaller than they are. With unique
+    /// inputs this holds out every k-th example.
+    /// - Complexity: O(total input length).
+    public static func split(
+        _ examples: [LengthExample], calibrationFraction: Double = 0.2
+    ) -> (training: [LengthExample], calibration: [LengthExample]) {
+        let step = max(2, Int((1 / max(calibrationFraction, 0.01)).rounded()))
+        var rank: [String: Int] = [:]
+        var training: [LengthExample] = []
+        var held: [LengthExample] = []
+        for example in examples {
+            let group = rank[example.input] ?? rank.count
+            rank[example.input] = group
+            if group % step == 0 { held.append(example) } else { training.append(example) }
+        }
+        return (training, held)
     }
 }

@@ -19,10 +19,12 @@ public struct LengthExample: Sendable, Hashable {
 
     /// An example from a task-file record: the instruction is the application's, L(p) counts
     /// instruction and input, and G(p) is the reference's token count.
-    public init(record: TaskRecord, counter: some TokenCounter) {
-        let application = Application.forTask(record.task)
+    /// - Parameter identifyingModel: one application per answering model where the record
+    ///   names it (`Application.forRecord`).
+    public init(record: TaskRecord, counter: some TokenCounter, identifyingModel: Bool = false) {
+        let application = Application.forRecord(record, identifyingModel: identifyingModel)
         self.init(
-            application: record.task, instruction: application.instruction, input: record.input,
+            application: application.name, instruction: application.instruction, input: record.input,
             inputTokens: counter.count(application.instruction) + counter.count(record.input),
             generatedTokens: max(1, counter.count(record.reference)))
     }

@@ -31,6 +31,9 @@ public struct Application: Sendable, Hashable, Codable {
         "mt_en_zh", "mt_zh_en", "gec", "detox", "code_java_cs", "code_cs_java", "bugfix", "code_comment",
     ]
 
+    /// Every task of `shared/data`: the paper's eight and open chat.
+    public static let allTasks = paperTasks + ["llm_chat"]
+
     /// The file under `shared/data` that holds a task's records.
     public static func fileName(forTask task: String) -> String {
         task == "llm_chat" ? "llm_responses_alpaca_eval.jsonl" : "\(task).jsonl"
@@ -39,5 +42,23 @@ public struct Application: Sendable, Hashable, Codable {
     /// The application for a task, or a generic one for unknown task names.
     public static func forTask(_ task: String) -> Application {
         catalog[task] ?? Application(name: task, instruction: "Complete the following task:")
+    }
+
+    /// The application for a record. With `identifyingModel`, a record that names the model
+    /// that answered it (open chat: 12 models answered the same prompts) belongs to one
+    /// application per model, `<task>@<model>`, whose instruction names the model as a system
+    /// prompt would: what a coordinator serving one model knows. Otherwise `forTask`.
+    public static func forRecord(_ record: TaskRecord, identifyingModel: Bool = false) -> Application {
+        let base = forTask(record.task)
+        guard identifyingModel, let model = record.model, !model.isEmpty else { return base }
+        return Application(name: "\(record.task)\(modelSeparator)\(model)", instruction: "You are \(model). " + base.instruction)
+    }
+
+    /// Separates task and model in the name of a per-model application.
+    public static let modelSeparator: Character = "@"
+
+    /// The task an application name belongs to (`llm_chat@gpt4_0613` → `llm_chat`).
+    public static func task(ofApplication name: String) -> String {
+        name.firstIndex(of: modelSeparator).map { String(name[..<$0]) } ?? name
     }
 }

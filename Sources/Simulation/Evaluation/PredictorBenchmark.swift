@@ -6,15 +6,27 @@ import Shared
 public struct RegressorCandidate: Sendable {
     public var name: String
     public var featureSet: LengthFeatureSet
+    /// Whether it sees the answering model as part of the application (`llm_chat@<model>`,
+    /// `Application.forRecord`); the other tasks are unaffected.
+    public var identifiesModel: Bool
     public var train: @Sendable (_ rows: [[Double]], _ targets: [Double]) throws -> any LengthRegressor
 
     public init(
-        name: String, featureSet: LengthFeatureSet,
+        name: String, featureSet: LengthFeatureSet, identifiesModel: Bool = false,
         train: @escaping @Sendable (_ rows: [[Double]], _ targets: [Double]) throws -> any LengthRegressor
     ) {
         self.name = name
         self.featureSet = featureSet
+        self.identifiesModel = identifiesModel
         self.train = train
+    }
+
+    /// The same candidate with the answering model in the application.
+    public func identifyingModel() -> RegressorCandidate {
+        var copy = self
+        copy.identifiesModel = true
+        copy.name = name.hasSuffix(")") ? String(name.dropLast()) + ", model-aware)" : name + " (model-aware)"
+        return copy
     }
 
     /// The Swift random forest trained on log(1 + G), predicting the median length.
@@ -38,7 +50,11 @@ public struct RegressorCandidate: Sendable {
 
 /// Measures generation-length prediction on real task data: accuracy per task and overall
 /// for every candidate and two baselines (per-task mean, per-task length-only linear
-/// regression), prediction latency, and training time.
+/// regression), prediction latency, training time, and the coverage of calibrated length
+/// intervals (`PredictorBenchmark+Intervals.swift`).
+///
+/// Rows with the same input stay on one side of every split (open chat: 12 models answered
+/// each of its 805 prompts), so no prompt is both trained and tested on.
 public struct PredictorBenchmark: Sendable {
     public var dataDirectory: String
     public var tasks: [String]
@@ -49,12 +65,15 @@ public struct PredictorBenchmark: Sendable {
     public var counter: HeuristicTokenCounter
     /// Rows for the training-time measurement.
     public var trainingTimeRows: Int
+    /// What the interval-coverage measurement calibrates; nil skips it.
+    public var intervals: IntervalSettings?
 
     public init(
         dataDirectory: String, tasks: [String] = Application.paperTasks, perTask: Int? = 10_000,
         trainFraction: Double = 0.75, seed: UInt64 = 1,
         candidates: [RegressorCandidate] = LengthFeatureSet.allCases.map { RegressorCandidate.swiftForest($0) },
-        counter: HeuristicTokenCounter = HeuristicTokenCounter(), trainingTimeRows: Int = 20_000
+        counter: HeuristicTokenCounter = HeuristicTokenCounter(), trainingTimeRows: Int = 20_000,
+        intervals: IntervalSettings? = nil
     ) {
         self.dataDirectory = dataDirectory
         self.tasks = tasks
@@ -64,6 +83,7 @@ public struct PredictorBenchmark: Sendable {
         self.candidates = candidates
         self.counter = counter
         self.trainingTimeRows = trainingTimeRows
+        self.intervals = intervals
     }
 
     /// One method's accuracy per task and overall.
@@ -89,21 +109,33 @@ public struct PredictorBenchmark: Sendable {
         public var trainingTimeRows: Int
         /// Seconds to train each candidate on `trainingTimeRows` rows.
         public var trainingTimes: [(String, Double)]
+        /// Coverage of each interval method, when measured.
+        public var intervals: [IntervalResult]
+        public var intervalSettings: IntervalSettings?
     }
 
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         let dataset = try TaskDataset.load(
-            directory: dataDirectory, tasks: tasks, perTask: perTask, trainFraction: trainFraction, seed: seed)
-        let train = dataset.allTraining.map { LengthExample(record: $0, counter: counter) }
-        let test = dataset.allWorkload.map { LengthExample(record: $0, counter: counter) }
+            directory: dataDirectory, tasks: tasks, perTask: perTask, trainFraction: trainFraction, seed: seed,
+            keepingInputsTogether: true)
+        /// Examples without and with the answering model in the application.
+        func examples(_ records: [TaskRecord]) -> [Bool: [LengthExample]] {
+            [
+                false: records.map { LengthExample(record: $0, counter: counter) },
+                true: records.map { LengthExample(record: $0, counter: counter, identifyingModel: true) },
+            ]
+        }
+        let trainSets = examples(dataset.allTraining), testSets = examples(dataset.allWorkload)
+        let train = trainSets[false]!, test = testSets[false]!
         progress("loaded \(train.count) training and \(test.count) test rows from \(tasks.count) tasks")
         let actual = test.map { Double($0.generatedTokens) }
+        let testIndices = Dictionary(grouping: test.indices) { test[$0].application }
         var methods: [MethodResult] = []
 
         func evaluate(_ name: String, seconds: Double, _ predicted: [Double]) {
             var perTask: [String: RegressionMetrics] = [:]
             for task in tasks {
-                let indices = test.indices.filter { test[$0].application == task }
+                let indices = testIndices[task] ?? []
                 perTask[task] = RegressionMetrics(actual: indices.map { actual[$0] }, predicted: indices.map { predicted[$0] })
             }
             methods.append(
@@ -126,6 +158,17 @@ public struct PredictorBenchmark: Sendable {
         evaluate(
             "per-task linear (length only)", seconds: 0,
             test.map { max(1, lines[$0.application]?.predict(Double($0.inputTokens)) ?? 0) })
+        if candidates.contains(where: \.identifiesModel) {
+            // What the answering model alone tells: the mean length of each (task, model).
+            var sums: [String: (total: Double, count: Double)] = [:]
+            for example in trainSets[true]! {
+                sums[example.application, default: (0, 0)].total += Double(example.generatedTokens)
+                sums[example.application, default: (0, 0)].count += 1
+            }
+            evaluate(
+                "per-task mean (model-aware)", seconds: 0,
+                testSets[true]!.map { example in sums[example.application].map { $0.total / $0.count } ?? means[example.application] ?? 0 })
+        }
 
         // Candidates.
         var latencies: [Double] = []
@@ -133,6 +176,7 @@ public struct PredictorBenchmark: Sendable {
         var trainingTimes: [(String, Double)] = []
         let clock = ContinuousClock()
         for (candidateIndex, candidate) in candidates.enumerated() {
+            let train = trainSets[candidate.identifiesModel]!, test = testSets[candidate.identifiesModel]!
             var extractor = LengthFeatureExtractor(featureSet: candidate.featureSet, tokenCounter: counter)
             extractor.warm(instructions: Set(train.map(\.instruction)))
             let rows = train.map { extractor.features(instruction: $0.instruction, input: $0.input, inputTokens: $0.inputTokens) }
@@ -167,12 +211,19 @@ public struct PredictorBenchmark: Sendable {
             trainingTimes.append((candidate.name, Self.seconds(fixedTime)))
             progress("trained \(candidate.name) on \(count) rows in \(Format.fixed(Self.seconds(fixedTime), 2)) s")
         }
+        var intervalResults: [IntervalResult] = []
+        if let intervals {
+            intervalResults = measureIntervals(
+                intervals, train: trainSets[intervals.identifiesModel]!, test: testSets[intervals.identifiesModel]!,
+                progress: progress)
+        }
         return Report(
             tasks: tasks, trainRows: train.count, testRows: test.count, methods: methods,
             predictLatencyP50: Percentile.of(latencies, 0.5), predictLatencyP99: Percentile.of(latencies, 0.99),
             featurizeLatencyP50: Percentile.of(featurizeLatencies, 0.5),
             featurizeLatencyP99: Percentile.of(featurizeLatencies, 0.99),
-            trainingTimeRows: min(trainingTimeRows, train.count), trainingTimes: trainingTimes)
+            trainingTimeRows: min(trainingTimeRows, train.count), trainingTimes: trainingTimes,
+            intervals: intervalResults, intervalSettings: intervals)
     }
 
     static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
@@ -222,11 +273,18 @@ extension PredictorBenchmark.Report {
                 text += "- \(method.name): MAE \(Format.percent(reduction)) below length-only regression\n"
             }
         }
-        text += "- predict latency (featurize + forest, \(methods.dropFirst(2).first?.name ?? "")): "
+        text += "- predict latency (featurize + forest, \(trainingTimes.first?.0 ?? "")): "
         text += "p50 \(Format.fixed(predictLatencyP50, 1)) µs, p99 \(Format.fixed(predictLatencyP99, 1)) µs "
         text += "(featurize alone: p50 \(Format.fixed(featurizeLatencyP50, 1)) µs, p99 \(Format.fixed(featurizeLatencyP99, 1)) µs)\n"
         for (name, seconds) in trainingTimes {
             text += "- training \(name) on \(trainingTimeRows) rows: \(Format.fixed(seconds, 2)) s\n"
+        }
+        if let settings = intervalSettings, !intervals.isEmpty {
+            text += "\nInterval coverage on the test rows: forest (\(settings.featureSet.rawValue)"
+            text += settings.identifiesModel ? ", model-aware)" : ")"
+            text += ", calibrated on \(Format.percent(settings.calibrationFraction)) of the training inputs held out; "
+            text += "a bound covers a request when its length is at most the bound.\n\n"
+            text += intervalTable.markdown + "\n"
         }
         return text
     }
