@@ -24,6 +24,7 @@ enum BenchCommand {
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
         .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
         .value("seed", "N", "Seed.", default: "1"),
+        .value("seeds", "LIST", "Run the whole benchmark once per seed (workload split, predictor, arrivals) and add a summary across seeds."),
         .value("out", "DIR", "Folder for bench.csv, bench.svg and bench.md.", default: "out/bench"),
     ]
 
@@ -31,7 +32,31 @@ enum BenchCommand {
         let options = try CommandOptions(
             command: "magnus bench", summary: "policies side by side in the simulator", specs: specs, arguments: arguments)
         if options.wantsHelp { return Console.out(options.help) }
-        let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
+        let seeds = try options.list("seeds").map { list throws(UsageError) -> [UInt64] in
+            try list.map { text throws(UsageError) -> UInt64 in
+                guard let seed = UInt64(text) else { throw UsageError("magnus bench: bad seed '\(text)'") }
+                return seed
+            }
+        } ?? [UInt64(try options.int("seed", in: 0...Int.max)!)]
+        guard !seeds.isEmpty else { throw UsageError("magnus bench: --seeds needs at least one seed") }
+        var runs: [[SimulationMetrics]] = []
+        for seed in seeds {
+            runs.append(try runOnce(options, seed: seed, report: seed == seeds[0]))
+        }
+        if seeds.count > 1 {
+            let names = runs[0].reduce(into: [String]()) { if !$0.contains($1.policy) { $0.append($1.policy) } }
+            let baselines = names.filter { $0 == "Magnus" || $0 == "Magnus-oracle" }
+            var summary = "\nAcross seeds \(seeds.map(String.init).joined(separator: ", ")) (means; ratios as mean [min, max] of the per-seed ratios):\n\n"
+            summary += ServingReport.seedSummary(runs, baselines: baselines).markdown + "\n"
+            Console.out(summary)
+            let out = options.string("out")!
+            try summary.write(toFile: out + "/seeds.md", atomically: true, encoding: .utf8)
+            Console.error("magnus bench: wrote \(out)/seeds.md")
+        }
+    }
+
+    /// One whole benchmark at one seed; `report` writes its table, ratios, CSV and plot.
+    static func runOnce(_ options: CommandOptions, seed: UInt64, report writesReport: Bool) throws -> [SimulationMetrics] {
         guard let profile = EngineProfile.named(options.string("profile")!) else {
             throw UsageError("magnus bench: unknown profile; choose one of \(EngineProfile.builtinNames.joined(separator: ", "))")
         }
@@ -65,11 +90,12 @@ enum BenchCommand {
             throw UsageError("magnus bench: --length-target is mean or median")
         }
         benchmark.lengthTarget = target
-        Console.error("magnus bench: \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
+        Console.error("magnus bench: seed \(seed); \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
         let started = ContinuousClock.now
         let results = benchmark.run { Console.progress("magnus bench: \($0)") }
         Console.endProgress()
         let elapsed = started.duration(to: .now)
+        guard writesReport else { return results }
 
         let table = ServingReport.table(results)
         var report = "Workload: \(workload.description); \(benchmark.requestsPerRate) requests per rate; "
@@ -81,6 +107,11 @@ enum BenchCommand {
                 report += "\n" + ServingReport.ratios(results, of: magnus, against: baseline).markdown + "\n"
             }
         }
+        for policy in names where policy.hasPrefix("Magnus-UA") {
+            for baseline in names where baseline == "Magnus" || baseline == "Magnus-oracle" {
+                report += "\n" + ServingReport.ratios(results, of: policy, against: baseline).markdown + "\n"
+            }
+        }
         report += "\nSimulated in \(elapsed).\n"
         Console.out(report)
         let out = options.string("out")!
@@ -90,5 +121,6 @@ enum BenchCommand {
         try ServingReport.chart(results, title: "Magnus vs baselines: \(workload.description)").svg
             .write(toFile: out + "/bench.svg", atomically: true, encoding: .utf8)
         Console.error("magnus bench: wrote \(out)/bench.csv, bench.md, bench.svg")
+        return results
     }
 }

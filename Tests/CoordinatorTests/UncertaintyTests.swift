@@ -23,7 +23,12 @@ import Shared
         let request = makeRequest("r", input: 10, generation: 0, app: "a")
         let p = model.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: request)
         #expect(p.expected == 51)  // 10 × ratio at rank ceil(101 · 0.5) − 1 = 50 → 5.1
-        #expect(p.upper == 91 && p.modelUpper == 91)
+        // Bounded decoding reserves memory for the cap quantile (the median by default); the
+        // P90 bound is what coverage is judged on.
+        #expect(p.upper == 51 && p.modelUpper == 91)
+        let risk = UncertaintyModel(calibration: calibration(), configuration: UncertaintyConfiguration(boundedGeneration: false))
+        let q = risk.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: request)
+        #expect(q.upper == 91 && q.modelUpper == 91)
         // An application without calibration is batched for its worst case.
         let unknown = model.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: makeRequest("u", input: 10, generation: 0, app: "b"))
         #expect(unknown.upper == 4096)
@@ -64,7 +69,8 @@ import Shared
         var scheduler = Scheduler(
             configuration: SchedulerConfiguration(policy: .magnus, wmaThreshold: 1e12, kvTokenCapacity: 400),
             predictor: FixedPredictor(), estimator: GenerationSecondsEstimator(),
-            uncertainty: UncertaintyModel(calibration: calibration(), configuration: UncertaintyConfiguration(riskTarget: 0.05)))
+            uncertainty: UncertaintyModel(
+                calibration: calibration(), configuration: UncertaintyConfiguration(riskTarget: 0.05, boundedGeneration: false)))
         for i in 0..<6 {
             var request = makeRequest("r\(i)", input: 10, generation: 10, app: "a")
             request.maxNewTokens = 400

@@ -60,6 +60,33 @@ struct ClusterTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func uncertaintyAwareCoordinatorContinuesCappedRequestsAndJoinsTheirOutputs() throws {
+        // magnus-ua starts without calibrated distributions (worst-case batches), calibrates
+        // each application online from the first completions, then caps batches: rows that
+        // reach a cap come back, continue in later batches, and are answered once, whole.
+        let cluster = try Cluster(workers: 4, timeScale: 400, coordinatorArguments: ["--policy", "magnus-ua"])
+        defer { cluster.stop() }
+        let status = try StatusSubscriber(endpoint: cluster.statusEndpoint)
+        let client = try MagnusClient(endpoint: cluster.clientEndpoint)
+        let warmUp = Workload.requests(800, prefix: "warm", seed: 3)
+        let warmRun = try client.run(warmUp, timeout: 25, window: 800)
+        expectExactlyOnce(warmRun, warmUp, workers: Set((0..<4).map { "w\($0)" }), cluster)
+        let submits = Workload.requests(800, prefix: "capped", seed: 4)
+        let run = try client.run(submits, timeout: 25, window: 800)
+        expectExactlyOnce(run, submits, workers: Set((0..<4).map { "w\($0)" }), cluster)
+        // The subscription queued the run's events; read on until a snapshot (every 0.2 s) says.
+        var continued = 0
+        let clock = MonotonicClock()
+        while continued == 0 && clock.now < 10 {
+            if case .snapshot(let snapshot) = try status.receive(timeout: 0.2) { continued = snapshot.continuationCount ?? 0 }
+        }
+        #expect(continued > 0, "no request was continued after a capped batch\n\(cluster.coordinatorLog())")
+        cluster.stop()
+        #expect(cluster.coordinator?.terminationStatus == 0, "the coordinator did not drain cleanly\n\(cluster.logs())")
+        cluster.removeFiles()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func killedWorkerLosesNothingAndAnswersNothingTwice() throws {
         // Every batch decodes at least 40 steps (over a modelled second), a quarter of a second
         // of real time at this scale: a kill right after a dispatch lands mid-batch.

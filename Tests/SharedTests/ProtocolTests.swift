@@ -53,7 +53,8 @@ struct ProtocolTests {
         for reply in replies { #expect(try CoordinatorReply.decode(reply.payload) == reply) }
 
         let capabilities = WorkerCapabilities(
-            gpu: "V100", model: "m", memoryBytes: 32, kvBudgetBytes: 16, kvBytesPerToken: 2, maxBatchSize: 8)
+            gpu: "V100", model: "m", memoryBytes: 32, kvBudgetBytes: 16, kvBytesPerToken: 2, maxBatchSize: 8,
+            prefill: PrefillMemory(budgetBytes: 20, bytesPerToken: 3, bytesPerTokenPair: 1))
         let fromWorker: [WorkerMessage] = [
             .hello(HelloMessage(worker: WorkerID("w1"), capabilities: capabilities)),
             .ready(ReadyMessage()),
@@ -62,7 +63,10 @@ struct ProtocolTests {
             .result(
                 BatchResultMessage(
                     batchID: BatchID(3), duration: 1.25,
-                    outputs: [RequestOutput(id: RequestID("a"), text: "t", generatedTokens: 2, inputTokensSeen: 5)])),
+                    outputs: [
+                        RequestOutput(id: RequestID("a"), text: "t", generatedTokens: 2, inputTokensSeen: 5),
+                        RequestOutput(id: RequestID("b"), text: "u", generatedTokens: 8, finished: false),
+                    ])),
             .outOfMemory(OutOfMemoryMessage(batchID: BatchID(3), step: 4, requiredBytes: 10, availableBytes: 5, duration: 0.5)),
             .fault(FaultMessage(batchID: BatchID(3), message: "boom")),
             .goodbye(GoodbyeMessage(reason: "bye")),
@@ -76,7 +80,10 @@ struct ProtocolTests {
             .batch(
                 BatchMessage(
                     batchID: BatchID(9),
-                    requests: [WireBatchItem(id: RequestID("a"), prompt: "p", inputTokens: 4, maxNewTokens: 8, simulatedOutputTokens: 3)],
+                    requests: [
+                        WireBatchItem(id: RequestID("a"), prompt: "p", inputTokens: 4, maxNewTokens: 8, simulatedOutputTokens: 3),
+                        WireBatchItem(id: RequestID("b"), prompt: "p", inputTokens: 9, maxNewTokens: 8, continuation: "so far"),
+                    ],
                     estimatedSeconds: 2)),
             .error(ErrorMessage(code: .unknownWorker, message: "say hello")),
         ]

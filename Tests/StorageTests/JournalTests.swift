@@ -119,6 +119,22 @@ import Testing
         }
     }
 
+    @Test func aContinuedRequestIsQueuedAgainAndStillUnfinished() throws {
+        try withTemporaryDirectory { directory in
+            try withStore(in: directory) { (store) throws in
+                var scheduler = makeScheduler(batchSize: 1)
+                _ = try submit(makeRequest("long"), to: &scheduler, store: store, now: 0)
+                let dispatched = scheduler.nextBatch(for: WorkerID("w"), capabilities: testWorker, now: 1)
+                let batch = try #require(dispatched)
+                try store.markDispatched(batch, at: 1)
+                #expect(try store.journalEntry(RequestID("long"))?.status == .running)
+                try store.record([.continued(RequestID("long"), tokens: 40)], at: 2)
+                #expect(try store.journalEntry(RequestID("long"))?.status == .queued)
+                #expect(try store.unfinishedRequests().map(\.id) == [RequestID("long")])
+            }
+        }
+    }
+
     @Test func reJournallingAnIdMakesItQueuedAgain() throws {
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in

@@ -166,6 +166,27 @@ import Testing
         }
     }
 
+    @Test func aPredictorCandidateComesWithItsHeldOutCalibration() throws {
+        let examples = syntheticExamples(count: 400, seed: 11)
+        var trainer = PredictorTrainer(policy: policy, forest: smallForest)
+        trainer.calibrationMinimumPerApplication = 5
+        let outcome = trainer.retrain(trainingSet: [], recent: logged(examples) { _ in 1 }, current: LengthRatioPredictor())
+        let candidate = try #require(outcome.candidate)
+        let calibration = try #require(candidate.calibration)
+        // Every application of the held-out rows is calibrated, with the candidate's ratios.
+        let applications = Set(examples.map(\.application))
+        #expect(!calibration.ratios.isEmpty && Set(calibration.ratios.keys).isSubset(of: applications))
+        let held = calibration.ratios.values.reduce(0) { $0 + $1.count }
+        #expect(held == candidate.holdoutRows)
+        // Adopted by an uncertainty-aware scheduler, which keeps serving.
+        var scheduler = Scheduler(
+            configuration: SchedulerConfiguration(policy: .magnus, kvTokenCapacity: 100_000),
+            predictor: LengthRatioPredictor(), estimator: AnalyticBatchTimeModel(),
+            uncertainty: UncertaintyModel(calibration: LengthCalibration()))
+        scheduler.replacePredictor(candidate.model.makePredictor(), calibration: calibration)
+        for application in calibration.ratios.keys { #expect(scheduler.uncertainty!.trusts(application)) }
+    }
+
     @Test func runsWithoutEnoughDataOrWithoutBadPredictionsAreSkipped() throws {
         let examples = syntheticExamples(count: 100, seed: 6)
         let trainer = PredictorTrainer(policy: policy, forest: smallForest)

@@ -28,6 +28,8 @@ struct EngineTests {
         #expect(outputs.map(\.id) == batch.map(\.id))
         #expect(outputs.map(\.generatedTokens) == [100, 30, 1, 0])
         #expect(outputs.map(\.inputTokensSeen) == [20, 20, 20, 20])
+        // A row stopped at its limit before its natural end is unfinished (it would continue).
+        #expect(outputs.map(\.finished) == [false, true, true, false])
         // The batch runs as long as its longest (capped) row.
         let expected = engine.predictRun(batchSize: 4, paddedInput: 20, generatedMax: 100).duration
         #expect(TestSupport.close(run.duration, expected))

@@ -132,7 +132,8 @@ class Engine:
             raise ProtocolError(ErrorCode.BATCH_TOO_LARGE,
                                 f"batch of {len(rows)} rows exceeds --max-batch-size {limit}")
         try:
-            batch = self.generator.prepare([r.prompt for r in rows], [r.max_new_tokens for r in rows])
+            batch = self.generator.prepare([r.prompt for r in rows], [r.max_new_tokens for r in rows],
+                                           [r.continuation for r in rows])
         except Exception as exc:
             if is_allocation_failure(exc):
                 self._release_memory()

@@ -137,9 +137,13 @@ class BatchGenerator:
         ids = self.loaded.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(row) for row in ids]
 
-    def prepare(self, prompts: Sequence[str], max_new_tokens: Sequence[int]) -> PreparedBatch:
-        """Tokenises and left-pads a batch; caps each row's limit at ``max_new_tokens_cap``."""
-        encoded = self._encode([self.render(p) for p in prompts], rendered=True)
+    def prepare(self, prompts: Sequence[str], max_new_tokens: Sequence[int],
+                continuations: Sequence[str] | None = None) -> PreparedBatch:
+        """Tokenises and left-pads a batch; caps each row's limit at ``max_new_tokens_cap``.
+        A row's continuation (text it generated in an earlier, capped batch) follows its
+        rendered prompt, after the assistant header, so generation resumes where it stopped."""
+        suffixes = list(continuations) if continuations is not None else [""] * len(prompts)
+        encoded = self._encode([self.render(p) + c for p, c in zip(prompts, suffixes)], rendered=True)
         width = max(len(ids) for ids in encoded)
         pad_id = self.loaded.tokenizer.pad_token_id
         input_ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)

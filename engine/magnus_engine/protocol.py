@@ -41,11 +41,14 @@ class ProtocolError(Exception):
 
 @dataclass(frozen=True)
 class RowRequest:
-    """One request of a batch: its id (echoed back), the prompt and its own token limit."""
+    """One request of a batch: its id (echoed back), the prompt, its own token limit and,
+    for a request the coordinator continues after a capped batch, the text generated so far
+    (the model resumes after it)."""
 
     id: Any
     prompt: str
     max_new_tokens: int
+    continuation: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,12 @@ def parse_run(message: dict[str, Any]) -> RunRequest:
         limit = item.get("max_new_tokens")
         if not _is_int(limit) or limit < 1:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, f'{where}."max_new_tokens" must be an integer >= 1')
-        rows.append(RowRequest(id=row_id, prompt=prompt, max_new_tokens=limit))
+        continuation = item.get("continuation", "")
+        if continuation is None:
+            continuation = ""
+        if not isinstance(continuation, str):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f'{where}."continuation" must be a string')
+        rows.append(RowRequest(id=row_id, prompt=prompt, max_new_tokens=limit, continuation=continuation))
     return RunRequest(batch_id=batch_id, rows=tuple(rows))
 
 

@@ -136,3 +136,18 @@ def test_count_tokens(tiny):
     chat = generator.count_tokens(["abc"], chat=True)[0]
     assert chat == len("\nabc\n\n") + 2  # <|user|>, <|assistant|> and three newlines
     assert generator.render("abc") == "<|user|>\nabc\n<|assistant|>\n"
+
+
+
+def test_a_continuation_follows_the_rendered_prompt(tiny):
+    """Bounded decoding: the text a row generated before its cap is fed after the rendered
+    prompt (after the assistant header when there is a chat template)."""
+    generator = BatchGenerator(tiny)
+    prompt = PROMPTS[0]
+    batch = generator.prepare([prompt, PROMPTS[1]], [5, 5], ["so far", ""])
+    expected = generator._encode([generator.render(prompt) + "so far"], rendered=True)[0]
+    assert batch.input_tokens[0] == len(expected)
+    width = batch.padded_input_tokens
+    assert batch.input_ids[0, width - len(expected):].tolist() == expected
+    plain = generator.prepare([PROMPTS[1]], [5])
+    assert batch.input_tokens[1] == plain.input_tokens[0]

@@ -96,3 +96,15 @@ def test_replies_are_versioned_single_json_objects():
     assert "你好".encode() in encode(result)  # non-ASCII text is sent as UTF-8, not escaped
     assert oom["type"] == "oom" and oom["step"] == 0 and oom["required_bytes"] == 100
     assert result["padded_input_tokens"] == 9 and result["wall_seconds"] == 0.25
+
+
+def test_parse_run_reads_a_continuation():
+    run = parse_run({"type": "run", "batch_id": 1, "requests": [
+        {"id": "a", "prompt": "x", "max_new_tokens": 3, "continuation": "so far"},
+        {"id": "b", "prompt": "y", "max_new_tokens": 3},
+    ]})
+    assert [r.continuation for r in run.rows] == ["so far", ""]
+    with pytest.raises(ProtocolError) as info:
+        parse_run({"type": "run", "batch_id": 1, "requests": [
+            {"id": "a", "prompt": "x", "max_new_tokens": 3, "continuation": 7}]})
+    assert info.value.code == ErrorCode.BAD_MESSAGE

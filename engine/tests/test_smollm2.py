@@ -57,3 +57,15 @@ def test_real_prompts_give_real_text(smollm2):
         alone = generator.generate(generator.prepare([prompt], [48])).rows[0]
         assert alone.generated_tokens == row.generated_tokens
         assert alone.text == row.text
+
+
+def test_a_capped_answer_resumes_where_it_stopped(smollm2):
+    """Bounded decoding on the real model: stopping an answer at a cap and running it again
+    with the text so far as its continuation gives the answer one run gives (greedy)."""
+    generator = BatchGenerator(smollm2, max_new_tokens_cap=64)
+    prompt = "Explain in two sentences why the sky is blue."
+    whole = generator.generate(generator.prepare([prompt], [40])).rows[0]
+    first = generator.generate(generator.prepare([prompt], [16])).rows[0]
+    assert first.finish_reason == "length" and first.generated_tokens == 16
+    rest = generator.generate(generator.prepare([prompt], [24], [first.text])).rows[0]
+    assert first.text + rest.text == whole.text

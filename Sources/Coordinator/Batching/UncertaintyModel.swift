@@ -84,11 +84,16 @@ public struct UncertaintyModel: Sendable {
     /// application is not trusted.
     public func calibrate(_ raw: LengthPrediction, for request: Request) -> LengthPrediction {
         let limit = max(1, request.maxNewTokens)
-        func tokens(_ level: Double) -> Double { raw.scale * calibration.quantile(level, application: request.application) }
-        let upper = min(limit, Int(tokens(configuration.upperLevel).rounded(.up)))
-        let reserved = configuration.boundedGeneration ? min(limit, Int(tokens(configuration.capLevel).rounded(.up))) : upper
+        // Whole-token bounds: G ≤ s·Q holds exactly when G ≤ floor(s·Q).
+        func bound(_ level: Double) -> Int {
+            min(limit, calibration.bound(level, application: request.application, scale: raw.scale))
+        }
+        // Without a calibrated distribution the only bound to stand behind is the worst case.
+        let known = calibration.knows(request.application)
+        let upper = known ? bound(configuration.upperLevel) : limit
+        let reserved = configuration.boundedGeneration ? bound(configuration.capLevel) : upper
         return LengthPrediction(
-            expected: min(limit, Int(tokens(configuration.groupingLevel).rounded())),
+            expected: bound(configuration.groupingLevel),
             upper: trusts(request.application) ? reserved : limit, modelUpper: upper, scale: raw.scale)
     }
 
@@ -169,7 +174,14 @@ public struct UncertaintyModel: Sendable {
         sinceRecalibration[application, default: 0] += 1
         if sinceRecalibration[application]! >= configuration.recalibrationEvery {
             sinceRecalibration[application] = 0
+            let wasKnown = calibration.knows(application)
             calibration.update(application: application, ratios: ratios)
+            // An application calibrated for the first time starts a fresh guard window: the
+            // bounds judged so far were uncalibrated guesses.
+            if !wasKnown && calibration.knows(application) {
+                self.coverage[application] = []
+                distrusted.remove(application)
+            }
         }
     }
 

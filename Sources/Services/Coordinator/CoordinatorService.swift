@@ -185,7 +185,7 @@ public final class CoordinatorService: Sendable {
         started.signal()
         log(
             .info,
-            "listening: clients \(sockets.endpoints.client), workers \(sockets.endpoints.worker), status \(sockets.endpoints.status); policy \(scheduler.configuration.policy), Φ \(scheduler.configuration.wmaThreshold), \(scheduler.configuration.kvTokenCapacity) KV token slots"
+            "listening: clients \(sockets.endpoints.client), workers \(sockets.endpoints.worker), status \(sockets.endpoints.status); policy \(scheduler.configuration.policy)\(scheduler.uncertainty == nil ? "" : " (uncertainty-aware: calibrated intervals, bounded decoding)"), Φ \(scheduler.configuration.wmaThreshold), \(scheduler.configuration.kvTokenCapacity) KV token slots"
         )
 
         var runtime = CoordinatorRuntime(configuration: configuration, scheduler: scheduler)

@@ -189,6 +189,40 @@ public enum ServingReport {
         return table
     }
 
+    /// The same benchmark over several seeds: per rate and policy, the means and, against
+    /// each baseline, the mean, lowest and highest of the per-seed throughput ratios.
+    public static func seedSummary(_ runs: [[SimulationMetrics]], baselines: [String]) -> MarkdownTable {
+        var header = ["rate", "policy", "seeds", "req/s", "sustained req/s", "mean s", "p99 s", "OOM (all seeds)"]
+        header += baselines.map { "× \($0) throughput" }
+        var table = MarkdownTable(header: header)
+        let first = runs.first ?? []
+        for row in first {
+            let matching = runs.compactMap { run in run.first { $0.offeredRate == row.offeredRate && $0.policy == row.policy } }
+            func mean(_ value: (SimulationMetrics) -> Double) -> Double {
+                matching.map(value).reduce(0, +) / Double(max(1, matching.count))
+            }
+            var cells = [
+                Format.fixed(row.offeredRate, 1), row.policy, String(matching.count), Format.fixed(mean(\.requestThroughput), 2),
+                Format.fixed(mean(\.sustainedThroughput), 2), Format.fixed(mean(\.meanResponse), 1),
+                Format.fixed(mean(\.p99Response), 1), String(matching.reduce(0) { $0 + $1.oomEvents }),
+            ]
+            for baseline in baselines {
+                let ratios = runs.compactMap { run -> Double? in
+                    guard let a = run.first(where: { $0.offeredRate == row.offeredRate && $0.policy == row.policy }),
+                        let b = run.first(where: { $0.offeredRate == row.offeredRate && $0.policy == baseline })
+                    else { return nil }
+                    return a.requestThroughput / b.requestThroughput
+                }
+                cells.append(
+                    ratios.isEmpty
+                        ? "–"
+                        : "\(Format.fixed(ratios.reduce(0, +) / Double(ratios.count), 2))x [\(Format.fixed(ratios.min()!, 2)), \(Format.fixed(ratios.max()!, 2))]")
+            }
+            table.add(cells)
+        }
+        return table
+    }
+
     public static func chart(_ results: [SimulationMetrics], title: String) -> SVGLineChart {
         let policies = results.reduce(into: [String]()) { if !$0.contains($1.policy) { $0.append($1.policy) } }
         func series(_ value: (SimulationMetrics) -> Double) -> [SVGLineChart.Series] {

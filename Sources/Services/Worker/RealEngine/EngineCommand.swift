@@ -18,7 +18,7 @@ enum EngineCommand: Encodable, Sendable {
     case shutdown
 
     private enum Keys: String, CodingKey {
-        case v, type, texts, chat, requests, id, prompt
+        case v, type, texts, chat, requests, id, prompt, continuation
         case batchID = "batch_id"
         case maxNewTokens = "max_new_tokens"
     }
@@ -45,6 +45,8 @@ enum EngineCommand: Encodable, Sendable {
                 try row.encode(request.prompt, forKey: .prompt)
                 // The engine refuses limits below 1; the coordinator never sends them.
                 try row.encode(max(1, request.maxNewTokens), forKey: .maxNewTokens)
+                // Text generated in earlier capped batches: the engine resumes after it.
+                try row.encodeIfPresent(request.continuation, forKey: .continuation)
             }
         }
     }
