@@ -112,6 +112,11 @@ enum BenchCommand {
                 report += "\n" + ServingReport.ratios(results, of: policy, against: baseline).markdown + "\n"
             }
         }
+        let uncertaintyAware = results.filter { $0.policy.hasPrefix("Magnus-UA") }
+        if !uncertaintyAware.isEmpty {
+            report += "\nCoverage of the upper bound (P\(Int((benchmark.uncertainty.upperLevel * 100).rounded()))) predicted on submission, per application, over completed requests:\n\n"
+            report += ServingReport.coverage(uncertaintyAware).markdown + "\n"
+        }
         report += "\nSimulated in \(elapsed).\n"
         Console.out(report)
         let out = options.string("out")!

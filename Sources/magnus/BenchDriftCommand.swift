@@ -20,6 +20,7 @@ enum BenchDriftCommand {
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile.", default: "v100-chatglm6b"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
+        .flag("compare-ua", "Also run uncertainty-aware Magnus (calibrated intervals, bounded decoding, the guard), with and without retraining."),
         .flag("upper-bound-memory", "Check memory with the predicted upper bound (P90) instead of the point prediction."),
         .value("max-examples", "N", "Largest predictor training set (oldest rows dropped first).", default: "50000"),
         .value("predictor-interval", "S", "Virtual seconds between predictor retraining runs.", default: "180"),
@@ -54,7 +55,7 @@ enum BenchDriftCommand {
         policy.predictorInterval = try options.double("predictor-interval", in: 1...1e9)!
         policy.estimatorInterval = try options.double("estimator-interval", in: 1...1e9)!
         let window = try options.double("window", in: 1...1e9)!
-        let benchmark = DriftBenchmark(
+        var benchmark = DriftBenchmark(
             workload: source, profile: profile, workers: try options.int("workers", in: 1...1024)!,
             rate: try options.double("rate", in: 0.001...1e6)!, requests: try options.int("requests", in: 2...10_000_000)!,
             maxNewTokens: try options.int("max-new-tokens", in: 1...100_000)!, newApplication: options.string("new")!,
@@ -62,6 +63,7 @@ enum BenchDriftCommand {
             forest: RandomForestConfiguration(trees: try options.int("trees", in: 1...10_000)!, seed: seed),
             perTask: try options.int("per-task", in: 1...10_000_000)!, seed: seed,
             memoryCheckUsesUpperBound: options.flag("upper-bound-memory"))
+        if options.flag("compare-ua") { benchmark.uncertainty = UncertaintyConfiguration() }
         let (scenario, runs) = try benchmark.run { Console.progress("magnus bench-drift: \($0)") }
         Console.endProgress()
 

@@ -28,6 +28,10 @@ public struct DriftBenchmark: Sendable {
     public var jitterSigma: Double
     /// Check memory with the predicted upper bound instead of the point prediction.
     public var memoryCheckUsesUpperBound: Bool
+    /// Also run uncertainty-aware Magnus (issue 8) with this configuration: calibrated on a
+    /// held-out fifth of the bootstrap rows, the new application unknown to it (the guard
+    /// batches it for its worst case until completions calibrate it online).
+    public var uncertainty: UncertaintyConfiguration?
 
     public init(
         workload: WorkloadSource, profile: EngineProfile, workers: Int = 8, rate: Double = 14, requests: Int = 20_000,
@@ -102,15 +106,35 @@ public struct DriftBenchmark: Sendable {
             profile: profile, policies: [], rates: [], maxNewTokens: maxNewTokens, seed: seed
         ).profilingSamples()
         let estimator = EstimatorModel(samples: profiling, prior: profile.analyticPrior)
+        // The uncertainty model's distributions: a forest trained on four fifths of the
+        // bootstrap rows, measured on the fifth it did not see (ratios to the serving
+        // forest's output are assumed alike).
+        let calibration = uncertainty.map { settings in
+            CalibratedLengthPredictor.train(
+                examples: scenario.bootstrapTraining, forest: forest, upperLevel: settings.upperLevel
+            ).calibration
+        }
+        var variants: [(label: String, retrains: Bool, uncertainty: UncertaintyModel?)] = [
+            ("without retraining", false, nil), ("with retraining", true, nil),
+        ]
+        if let uncertainty, let calibration {
+            variants = variants.map { ("Magnus, " + $0.label, $0.retrains, nil) }
+            for retrains in [false, true] {
+                variants.append(
+                    ("Magnus-UA, \(retrains ? "with" : "without") retraining", retrains,
+                     UncertaintyModel(calibration: calibration, configuration: uncertainty)))
+            }
+        }
         var runs: [DriftRun] = []
-        for retrains in [false, true] {
-            let label = retrains ? "with retraining" : "without retraining"
+        for (label, retrains, model) in variants {
             let started = ContinuousClock.now
             let scheduler = Scheduler(
                 configuration: SchedulerConfiguration(
                     policy: .magnus, kvTokenCapacity: profile.capabilities.kvTokenCapacity,
-                    memoryCheckUsesUpperBound: memoryCheckUsesUpperBound),
-                predictor: ModelBootstrap.servingPredictor(bootstrap.model), estimator: estimator.makeEstimator())
+                    memoryCheckUsesUpperBound: memoryCheckUsesUpperBound,
+                    prefillMemory: model != nil ? profile.capabilities.prefill : nil),
+                predictor: ModelBootstrap.servingPredictor(bootstrap.model), estimator: estimator.makeEstimator(),
+                uncertainty: model)
             let cluster = (0..<workers).map {
                 SimulatedWorker(
                     id: WorkerID("gpu\($0)"),

@@ -189,6 +189,19 @@ public enum ServingReport {
         return table
     }
 
+    /// Per rate and policy, the share of each application's completed requests within the
+    /// upper bound predicted on submission (the calibrated P90 under Magnus-UA).
+    public static func coverage(_ results: [SimulationMetrics]) -> MarkdownTable {
+        let applications = Set(results.flatMap(\.upperBoundCoverage.keys)).sorted()
+        var table = MarkdownTable(header: ["rate", "policy"] + applications)
+        for r in results {
+            table.add(
+                [Format.fixed(r.offeredRate, 1), r.policy]
+                    + applications.map { r.upperBoundCoverage[$0].map { Format.percent($0) } ?? "–" })
+        }
+        return table
+    }
+
     /// The same benchmark over several seeds: per rate and policy, the means and, against
     /// each baseline, the mean, lowest and highest of the per-seed throughput ratios.
     public static func seedSummary(_ runs: [[SimulationMetrics]], baselines: [String]) -> MarkdownTable {

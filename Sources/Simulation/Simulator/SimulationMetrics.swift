@@ -38,6 +38,9 @@ public struct SimulationMetrics: Sendable, Hashable {
     public var busyFraction: Double
     public var batches: Int
     public var meanBatchSize: Double
+    /// Per application, the share of completed requests whose length was within the upper
+    /// bound predicted when they were submitted (`LengthPrediction.modelUpper`).
+    public var upperBoundCoverage: [String: Double] = [:]
 }
 
 /// Accumulates a run's observations and produces `SimulationMetrics`.
@@ -52,6 +55,8 @@ public struct MetricsRecorder: Sendable {
     public var prefillOOMEvents = 0
     public var splits = 0
     public var continuations = 0
+    /// Per application: completed requests, and those within their predicted upper bound.
+    public var boundChecks: [String: (completed: Int, covered: Int)] = [:]
     public var wastedMemoryAccess = 0.0
     public var busyTime = 0.0
     public var batches = 0
@@ -71,6 +76,10 @@ public struct MetricsRecorder: Sendable {
                 responseTimes.append(done.responseTime)
                 finishTimes.append(now)
                 generatedTokens += done.output.generatedTokens
+                var check = boundChecks[done.request.application, default: (0, 0)]
+                check.completed += 1
+                if done.output.generatedTokens <= done.prediction.modelUpper { check.covered += 1 }
+                boundChecks[done.request.application] = check
                 lastFinish = max(lastFinish, now)
             case .failed:
                 failed += 1
@@ -94,7 +103,7 @@ public struct MetricsRecorder: Sendable {
         }
         let window = max(lastArrival - (firstArrival.isFinite ? firstArrival : 0), 1e-9)
         let sustained = Double(finishTimes.filter { $0 <= lastArrival }.count) / window
-        return SimulationMetrics(
+        var metrics = SimulationMetrics(
             policy: policy, offeredRate: offeredRate, submitted: submitted, completed: responseTimes.count,
             failed: failed, rejected: rejected, makespan: makespan,
             requestThroughput: Double(responseTimes.count) / makespan, sustainedThroughput: sustained,
@@ -104,5 +113,7 @@ public struct MetricsRecorder: Sendable {
             oomEvents: oomEvents, prefillOOMEvents: prefillOOMEvents, splits: splits, continuations: continuations, wastedMemoryAccess: wastedMemoryAccess,
             busyFraction: busyTime / (Double(max(workers, 1)) * makespan), batches: batches,
             meanBatchSize: batches == 0 ? 0 : Double(batchedRequests) / Double(batches))
+        metrics.upperBoundCoverage = boundChecks.mapValues { Double($0.covered) / Double(max(1, $0.completed)) }
+        return metrics
     }
 }
