@@ -95,5 +95,51 @@ import Worker
         #expect(PolicySpec.parse("ccb") == .conservativeContinuousBatching)
         #expect(PolicySpec.parse("vs:0") == nil)
         #expect(PolicySpec.parse("bogus") == nil)
+        #expect(PolicySpec.parse("magnus-ua")?.description == "Magnus-UA")
+        #expect(PolicySpec.parse("magnus-ua-risk")?.description == "Magnus-UA-risk")
+    }
+
+    @Test func uncertaintyAwareRunsJoinContinuedOutputsAndNeverOutgrowMemory() throws {
+        let generator = SyntheticWorkload(statistics: BuiltInWorkload.paperTasks)
+        let counter = HeuristicTokenCounter()
+        let examples = generator.records(count: 4_000, seed: 5).map { LengthExample(record: $0, counter: counter) }
+        let calibrated = CalibratedLengthPredictor.train(
+            examples: examples, forest: RandomForestConfiguration(trees: 10, seed: 1))
+        let requests = ServingWorkload(training: [], pool: examples, traceArrivals: nil, description: "test")
+            .requests(count: 800, rate: 40, maxNewTokens: 512, seed: 5)
+        let scheduler = Scheduler(
+            configuration: SchedulerConfiguration(
+                policy: .magnus, kvTokenCapacity: profile.capabilities.kvTokenCapacity, prefillMemory: profile.capabilities.prefill),
+            predictor: calibrated.base, estimator: profile.analyticPrior,
+            uncertainty: UncertaintyModel(calibration: calibrated.calibration))
+        let cluster = (0..<4).map {
+            SimulatedWorker(id: WorkerID("gpu\($0)"), engine: SimulatedGPUEngine(profile: profile, seed: UInt64($0)))
+        }
+        var simulator = ClusterSimulator(scheduler: scheduler, workers: cluster, requests: requests)
+        var lengths: [RequestID: Int] = [:]
+        let recorder = simulator.run()
+        #expect(recorder.responseTimes.count == requests.count && recorder.failed == 0)
+        #expect(recorder.continuations > 0, "no row reached a cap")
+        #expect(recorder.oomEvents == 0)
+        // Joined outputs: the total generated equals the references (capped at max_new_tokens).
+        for request in requests { lengths[request.id] = min(request.referenceOutputTokens ?? 0, request.maxNewTokens) }
+        #expect(recorder.generatedTokens == lengths.values.reduce(0, +))
+        let coverage = recorder.metrics(policy: "Magnus-UA", offeredRate: 40, workers: 4).upperBoundCoverage
+        #expect(Set(coverage.keys) == Set(requests.map(\.application)))
+        #expect(coverage.values.allSatisfy { $0 > 0.5 && $0 <= 1 })
+    }
+
+    @Test func seedSummaryAveragesRatiosPerSeed() {
+        func metrics(_ policy: String, _ throughput: Double) -> SimulationMetrics {
+            var recorder = MetricsRecorder()
+            recorder.submitted = 1
+            var m = recorder.metrics(policy: policy, offeredRate: 32, workers: 1)
+            m.requestThroughput = throughput
+            return m
+        }
+        let runs = [[metrics("Magnus", 10), metrics("Magnus-UA", 13)], [metrics("Magnus", 10), metrics("Magnus-UA", 15)]]
+        let table = ServingReport.seedSummary(runs, baselines: ["Magnus"]).markdown
+        #expect(table.contains("| 32.0 | Magnus-UA | 2 | 14.00 |"))
+        #expect(table.contains("1.40x [1.30, 1.50]"))
     }
 }
