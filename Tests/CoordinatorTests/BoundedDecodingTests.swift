@@ -110,6 +110,41 @@ import Shared
         #expect(actions.contains { if case .completed = $0 { true } else { false } })
     }
 
+    @Test func aWorkerWithoutContinuationSupportGetsUncappedBatches() throws {
+        var scheduler = makeBoundedScheduler()
+        _ = scheduler.submit(request("r", reference: 30), now: 0)
+        var old = bigWorker
+        old.continuation = false
+        let pulled = scheduler.nextBatch(for: WorkerID("old"), capabilities: old, now: 0)
+        let batch = try #require(pulled)
+        #expect(batch.generationCap == nil && batch.items[0].maxNewTokens == 400)
+    }
+
+    @Test func aRowTheEngineStoppedBelowTheCapStillContinues() throws {
+        // The engine's own limit, or a character split at the cap, ends a row early without EOS.
+        var scheduler = makeBoundedScheduler()
+        _ = scheduler.submit(request("r", reference: 300), now: 0)
+        let pulled = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)
+        let batch = try #require(pulled)
+        let actions = scheduler.complete(
+            BatchReport(
+                batchID: batch.id, worker: WorkerID("w"), duration: 1,
+                outputs: [RequestOutput(id: RequestID("r"), text: "t", generatedTokens: 20, finished: false)]),
+            now: 1)
+        #expect(actions.contains(.continued(RequestID("r"), tokens: 20)))
+    }
+
+    @Test func hugeTokenLimitsAreClampedToTheCache() {
+        var scheduler = makeBoundedScheduler(capacity: 1_000)
+        let actions = scheduler.submit(request("r", reference: 30, maxNewTokens: Int.max / 2), now: 0)
+        guard case .accepted(_, let prediction) = actions.first else {
+            Issue.record("not accepted: \(actions)")
+            return
+        }
+        #expect(prediction.upper <= 1_000 && prediction.modelUpper <= 1_000)
+        #expect(scheduler.queue.first.map { $0.shape.kvTokens(upper: true) } ?? 0 <= 2_000)
+    }
+
     @Test func memoryIsReservedForTheCapSoBatchesPackToCapacity() {
         // Each request reserves 10 input + 51 capped tokens = 61 slots: six fit in 400.
         var scheduler = makeBoundedScheduler(capacity: 400)

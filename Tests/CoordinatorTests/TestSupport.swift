@@ -30,7 +30,7 @@ func makeScheduler(
 }
 
 let bigWorker = WorkerCapabilities(
-    gpu: "test", model: "test", memoryBytes: 1 << 40, kvBudgetBytes: 1 << 30, kvBytesPerToken: 1)
+    gpu: "test", model: "test", memoryBytes: 1 << 40, kvBudgetBytes: 1 << 30, kvBytesPerToken: 1, continuation: true)
 
 func drain(_ scheduler: inout Scheduler, now: Seconds = 0) -> [[String]] {
     var batches: [[String]] = []

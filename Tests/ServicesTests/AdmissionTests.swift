@@ -22,6 +22,29 @@ struct AdmissionTests {
         step.replies.contains { if case .accepted = $0.reply { true } else { false } }
     }
 
+    @Test func aDeadlineStillCountsForARequestThatComesBackToContinue() throws {
+        var h = RuntimeHarness { $0.policy = "magnus-ua" }
+        #expect(accepted(submit(&h, "d", deadline: 1_000, output: 50)))
+        var capabilities = RuntimeHarness.capabilities
+        capabilities.continuation = true
+        let batch = try #require(h.join("w1", capabilities: capabilities).batches.first).batch
+        // Running past the deadline: not cancellable, and not forgotten either.
+        h.now = 1.5
+        #expect(h.tick().errors.isEmpty)
+        // The engine stopped the row before its end: it goes back to the queue to continue.
+        h.now = 2
+        let report = h.fromWorker(
+            "w1",
+            .result(
+                BatchResultMessage(
+                    batchID: batch.batchID, duration: 1,
+                    outputs: [RequestOutput(id: RequestID("d"), text: "part", generatedTokens: 3, finished: false)])))
+        #expect(report.results.isEmpty)
+        h.now = 2.5
+        let expired = h.tick()
+        #expect(expired.errors.map(\.code) == [.deadlineExceeded], "\(expired.outputs)")
+    }
+
     @Test func perClientInFlightLimitRefusesAtOnceAndFreesOnAnswer() throws {
         var h = RuntimeHarness { $0.maxInFlightPerClient = 2 }
         let other: [UInt8] = Array("client-2".utf8)

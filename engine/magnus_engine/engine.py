@@ -116,6 +116,8 @@ class Engine:
             "max_context_tokens": loaded.max_context_tokens,
             "chat_template": self.generator.use_chat_template,
             "eos_token_ids": list(loaded.eos_token_ids),
+            # rows may carry a continuation (bounded decoding) and report finish_reason
+            "continuation": True,
         }
 
     def count_tokens(self, message: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,9 @@ class PreparedBatch:
     attention_mask: torch.Tensor  # (β, L), 0 on padding
     input_tokens: list[int]  # unpadded prompt length of each row
     limits: list[int]  # each row's max new tokens (after the engine's cap)
+    # token ids of each row's continuation (text generated in earlier capped batches), for
+    # decoding the new tokens in context; empty for rows without one
+    continuation_ids: list[list[int]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -153,8 +156,24 @@ class BatchGenerator:
                 input_ids[row, width - len(ids):] = torch.tensor(ids, dtype=torch.long)
                 attention[row, width - len(ids):] = 1
         limits = [min(int(n), self.max_new_tokens_cap) for n in max_new_tokens]
+        tokenizer = self.loaded.tokenizer
+        continuation_ids = [tokenizer(c, add_special_tokens=False)["input_ids"] if c else [] for c in suffixes]
         return PreparedBatch(input_ids=input_ids, attention_mask=attention,
-                             input_tokens=[len(ids) for ids in encoded], limits=limits)
+                             input_tokens=[len(ids) for ids in encoded], limits=limits,
+                             continuation_ids=continuation_ids)
+
+    def decode_new(self, body: list[int], context: list[int]) -> str:
+        """The text of newly generated tokens, decoded in the context of the row's
+        continuation so that word-initial spaces survive (SentencePiece drops a leading
+        space when a segment is decoded alone)."""
+        tokenizer = self.loaded.tokenizer
+        if not context:
+            return tokenizer.decode(body, skip_special_tokens=True)
+        before = tokenizer.decode(context, skip_special_tokens=True)
+        whole = tokenizer.decode(context + body, skip_special_tokens=True)
+        if whole.startswith(before):
+            return whole[len(before):]
+        return tokenizer.decode(body, skip_special_tokens=True)
 
     # Generation
 
@@ -190,7 +209,18 @@ class BatchGenerator:
             ended_with_eos = bool(body) and body[-1] in loaded.eos_token_ids
             if ended_with_eos:
                 body = body[:-1]
-            text = tokenizer.decode(body, skip_special_tokens=True)
+            context = batch.continuation_ids[index] if batch.continuation_ids else []
+            text = self.decode_new(body, context)
+            if not ended_with_eos:
+                # A row cut at its limit can end inside a multi-byte character: leave that
+                # character's tokens out of the text (they stay counted) so that the text, which
+                # a continuation feeds back, is exact; the model generates them again when it
+                # resumes (a continued answer may so count up to three tokens twice).
+                held = 0
+                while text.endswith("\ufffd") and held < 4 and len(body) > 1:
+                    body = body[:-1]
+                    held += 1
+                    text = self.decode_new(body, context)
             rows.append(RowResult(text=text, generated_tokens=count, input_tokens=batch.input_tokens[index],
                                   finish_reason="eos" if ended_with_eos else "length"))
         return BatchResult(

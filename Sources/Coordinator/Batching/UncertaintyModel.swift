@@ -117,9 +117,10 @@ public struct UncertaintyModel: Sendable {
             expected = scale * quantile(configuration.groupingLevel) - Double(generated)
             upper = scale * quantile(configuration.continuationLevel) - Double(generated)
         }
-        let reserved = min(cap, max(Int(expected.rounded()), Int(upper.rounded(.up))))
+        let expectedTokens = LengthCalibration.wholeTokens(atMost: min(expected, Double(cap)))
+        let reserved = min(cap, max(expectedTokens, LengthCalibration.wholeTokens(atMost: min(upper, Double(cap)))))
         return LengthPrediction(
-            expected: min(cap, Int(expected.rounded())), upper: trusts(application) ? reserved : cap,
+            expected: expectedTokens, upper: trusts(application) ? reserved : cap,
             modelUpper: original.modelUpper, scale: scale)
     }
 
@@ -146,9 +147,14 @@ public struct UncertaintyModel: Sendable {
     /// them. The guard's state carries over.
     public mutating func adopt(_ measured: LengthCalibration) {
         for (application, ratios) in measured.ratios {
+            let wasKnown = calibration.knows(application)
             calibration.update(application: application, ratios: ratios, minimum: 1)
             recentRatios[application] = nil
             sinceRecalibration[application] = 0
+            if !wasKnown {
+                coverage[application] = []
+                distrusted.remove(application)
+            }
         }
     }
 

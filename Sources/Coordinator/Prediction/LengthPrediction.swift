@@ -12,6 +12,14 @@ public struct LengthPrediction: Sendable, Hashable, Codable {
     /// The regressor's unrounded output; calibrated ratios actual / scale apply to it.
     public var scale: Double
 
+    /// The prediction with every bound at most `tokens` (a request cannot generate more than
+    /// the KV cache holds, and a bound that large only invites overflow in the arithmetic).
+    public func clamped(to tokens: Int) -> LengthPrediction {
+        let limit = max(1, tokens)
+        return LengthPrediction(
+            expected: min(expected, limit), upper: min(upper, limit), modelUpper: min(modelUpper, limit), scale: scale)
+    }
+
     public init(expected: Int, upper: Int, modelUpper: Int? = nil, scale: Double? = nil) {
         self.expected = max(1, expected)
         self.upper = max(self.expected, upper)

@@ -69,6 +69,7 @@ public struct Scheduler: Sendable {
         if let uncertainty, configuration.policy.usesPredictions {
             prediction = uncertainty.calibrate(prediction, for: request)
         }
+        prediction = prediction.clamped(to: configuration.kvTokenCapacity)
         insert(QueuedRequest(request: request, prediction: prediction))
         return [.accepted(request.id, prediction)]
     }
@@ -76,33 +77,21 @@ public struct Scheduler: Sendable {
     /// An idle worker asks for work: the best queued batch that fits its memory, or nil.
     /// - Complexity: O(queued batches).
     public mutating func nextBatch(for worker: WorkerID, capabilities: WorkerCapabilities, now: Seconds) -> DispatchedBatch? {
-        var bestIndex: Int?
-        var bestKey = -Double.infinity
-        for (index, batch) in queue.enumerated() where fits(batch, on: capabilities) {
-            let key: Double
-            switch configuration.policy.order {
-            case .highestResponseRatio: key = batch.responseRatio(at: now)
-            case .firstComeFirstServed: key = -batch.oldestArrival
+        var bestIndex = bestFittingBatch(for: capabilities, now: now)
+        // Under an uncertainty model, batches assembled while an application was trusted can
+        // exceed the risk target once the guard distrusts it, and a batch split after an OOM
+        // may still not fit a prefill check; halve the most urgent such batch rather than let
+        // it starve, until something fits (single requests always do).
+        while bestIndex == nil, uncertainty != nil || configuration.prefillMemory != nil,
+            let index = mostUrgentSplittableBatch(now: now)
+        {
+            let batch = queue.remove(at: index)
+            _ = split(batch.members, parent: batch.id, now: now) {
+                MagnusError(.outOfMemory, "unreachable: a single request is never split")
             }
-            if key > bestKey {
-                bestKey = key
-                bestIndex = index
-            }
+            bestIndex = bestFittingBatch(for: capabilities, now: now)
         }
-        guard let bestIndex else {
-            // Under an uncertainty model, batches assembled while an application was trusted
-            // can exceed the risk target once the guard distrusts it, and a batch split after
-            // an OOM may still not fit a prefill check; halve the most urgent such batch
-            // rather than let it starve.
-            if uncertainty != nil || configuration.prefillMemory != nil, let index = mostUrgentSplittableBatch(now: now) {
-                let batch = queue.remove(at: index)
-                _ = split(batch.members, parent: batch.id, now: now) {
-                    MagnusError(.outOfMemory, "unreachable: a single request is never split")
-                }
-                return nextBatch(for: worker, capabilities: capabilities, now: now)
-            }
-            return nil
-        }
+        guard let bestIndex else { return nil }
         var batch = queue.remove(at: bestIndex)
         batch.attempts += 1
         let dispatched = DispatchedBatch(
@@ -110,7 +99,7 @@ public struct Scheduler: Sendable {
             features: BatchFeatures(
                 batchSize: batch.shape.count, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration),
             estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts,
-            generationCap: boundsGeneration ? batch.shape.maxUpperGeneration : nil)
+            generationCap: boundsGeneration && capabilities.continuation ? batch.shape.maxUpperGeneration : nil)
         running[batch.id] = dispatched
         return dispatched
     }
@@ -131,9 +120,13 @@ public struct Scheduler: Sendable {
                 continue
             }
             lengths.append((member.inputTokens, output.generatedTokens))
+            // Under a cap, a row continues when it has budget left and did not end by itself:
+            // the engine says so (it may also have stopped below the cap, at its own limit or
+            // before a split character), or, from a worker that does not say, it reached the cap.
             let limit = batch.maxNewTokens(for: member)
-            if batch.generationCap != nil, limit < member.remainingTokens, output.generatedTokens >= limit,
-                output.finished != true
+            let unfinished = output.finished.map { !$0 } ?? (output.generatedTokens >= limit)
+            if batch.generationCap != nil, output.generatedTokens >= 1, output.generatedTokens < member.remainingTokens,
+                unfinished
             {
                 continuing.append(continuation(of: member, after: output))
                 actions.append(.continued(member.request.id, tokens: continuing[continuing.count - 1].progress!.tokens))
@@ -280,6 +273,24 @@ public struct Scheduler: Sendable {
         return nil
     }
 
+    /// The queued batch the policy's order puts first among those that fit the worker.
+    private func bestFittingBatch(for capabilities: WorkerCapabilities, now: Seconds) -> Int? {
+        var bestIndex: Int?
+        var bestKey = -Double.infinity
+        for (index, batch) in queue.enumerated() where fits(batch, on: capabilities) {
+            let key: Double
+            switch configuration.policy.order {
+            case .highestResponseRatio: key = batch.responseRatio(at: now)
+            case .firstComeFirstServed: key = -batch.oldestArrival
+            }
+            if key > bestKey {
+                bestKey = key
+                bestIndex = index
+            }
+        }
+        return bestIndex
+    }
+
     private func mostUrgentSplittableBatch(now: Seconds) -> Int? {
         var best: Int?
         for (index, batch) in queue.enumerated() where batch.members.count > 1 {
@@ -294,7 +305,7 @@ public struct Scheduler: Sendable {
         guard configuration.policy.usesPredictions else { return true }
         // A batch that fits no worker would starve: a single request always goes out.
         if batch.shape.count == 1 { return true }
-        if configuration.prefillMemory != nil, let prefill = worker.prefill ?? configuration.prefillMemory,
+        if configuration.prefillMemory != nil, let prefill = worker.prefill,
             !prefill.fits(batchSize: batch.shape.count, paddedInput: batch.shape.maxInput)
         {
             return false
@@ -323,7 +334,8 @@ public struct Scheduler: Sendable {
         let prediction = uncertainty?.continuation(
             of: original, application: member.request.application, generated: progress.tokens, remaining: remaining)
             ?? LengthPrediction(expected: min(remaining, progress.tokens), upper: remaining)
-        return QueuedRequest(request: member.request, prediction: prediction, progress: progress)
+        return QueuedRequest(
+            request: member.request, prediction: prediction.clamped(to: configuration.kvTokenCapacity), progress: progress)
     }
 
     private func estimate(_ batch: QueuedBatch) -> Seconds {

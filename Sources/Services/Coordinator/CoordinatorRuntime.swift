@@ -149,10 +149,14 @@ public struct CoordinatorRuntime: Sendable {
         guard !deadlines.isEmpty else { return }
         let due = deadlines.filter { $0.value <= now }.map(\.key).sorted()
         for id in due {
-            deadlines[id] = nil
-            // A running request is past cancelling: it finishes and is answered normally.
+            // A running request is past cancelling: it finishes and is answered normally,
+            // unless it comes back to the queue to continue (bounded decoding), where the
+            // deadline is checked again.
             if scheduler.cancel(id) {
+                deadlines[id] = nil
                 finish(id, with: MagnusError(.deadlineExceeded, "still queued at its deadline"), into: &out)
+            } else if !scheduler.contains(id) {
+                deadlines[id] = nil
             }
         }
     }

@@ -17,11 +17,15 @@ public struct WorkerCapabilities: Sendable, Hashable, Codable {
     public var engine: String
     /// The prefill's memory beyond the KV cache, when the engine knows it.
     public var prefill: PrefillMemory?
+    /// Whether the engine resumes a row from a `continuation` and says whether a row
+    /// finished; only such workers get capped batches (bounded decoding).
+    public var continuation: Bool
 
     public init(
         gpu: String, model: String, memoryBytes: Int, kvBudgetBytes: Int, kvBytesPerToken: Int,
-        maxBatchSize: Int = 0, engine: String = "simulated", prefill: PrefillMemory? = nil
+        maxBatchSize: Int = 0, engine: String = "simulated", prefill: PrefillMemory? = nil, continuation: Bool = false
     ) {
+        self.continuation = continuation
         self.prefill = prefill
         self.gpu = gpu
         self.model = model

@@ -92,6 +92,7 @@ public struct EngineProfile: Sendable, Hashable, Codable {
             prefill: PrefillMemory(
                 budgetBytes: max(0, gpu.memoryBytes - model.weightBytes - fixedReserveBytes),
                 bytesPerToken: model.kvBytesPerToken + activationBytesPerToken + activationBytesPerRow,
-                bytesPerTokenPair: attentionMatrixBytes))
+                bytesPerTokenPair: attentionMatrixBytes),
+            continuation: true)
     }
 }

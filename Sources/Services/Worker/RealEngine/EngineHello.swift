@@ -27,9 +27,11 @@ public struct EngineHello: Sendable, Hashable, Decodable {
     public var maxContextTokens: Int
     /// Whether prompts are wrapped in the model's chat template (their token counts include it).
     public var chatTemplate: Bool
+    /// Whether rows may carry a `continuation` (engines before bounded decoding omit it).
+    public var continuation: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case engine, model, device, gpu, dtype, layers
+        case engine, model, device, gpu, dtype, layers, continuation
         case engineVersion = "engine_version"
         case kvHeads = "kv_heads"
         case headDim = "head_dim"

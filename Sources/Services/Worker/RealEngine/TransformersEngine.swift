@@ -420,7 +420,8 @@ public final class TransformersEngine: InferenceEngine {
             gpu: hello.device == "cuda" ? hello.gpu : "cpu", model: hello.model, memoryBytes: hello.memoryBytes,
             kvBudgetBytes: hello.kvBudgetBytes > 0
                 ? hello.kvBudgetBytes : max(hello.memoryBytes, hello.kvBytesPerToken),
-            kvBytesPerToken: hello.kvBytesPerToken, maxBatchSize: hello.maxBatchSize, engine: hello.engine)
+            kvBytesPerToken: hello.kvBytesPerToken, maxBatchSize: hello.maxBatchSize, engine: hello.engine,
+            continuation: hello.continuation ?? false)
     }
 
     // MARK: - Files

@@ -9,6 +9,9 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
     public var engine: String
     /// Absent from engines that do not model their prefill's memory.
     public var prefill: PrefillMemory?
+    /// True when the worker's engine resumes continuations; absent (false) from older workers,
+    /// which then never get capped batches.
+    public var continuation: Bool?
 
     public init(_ capabilities: WorkerCapabilities) {
         gpu = capabilities.gpu
@@ -19,17 +22,19 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
         maxBatchSize = capabilities.maxBatchSize
         engine = capabilities.engine
         prefill = capabilities.prefill
+        continuation = capabilities.continuation
     }
 
     /// The model value.
     public var capabilities: WorkerCapabilities {
         WorkerCapabilities(
             gpu: gpu, model: model, memoryBytes: memoryBytes, kvBudgetBytes: kvBudgetBytes,
-            kvBytesPerToken: kvBytesPerToken, maxBatchSize: maxBatchSize, engine: engine, prefill: prefill)
+            kvBytesPerToken: kvBytesPerToken, maxBatchSize: maxBatchSize, engine: engine, prefill: prefill,
+            continuation: continuation ?? false)
     }
 
     enum CodingKeys: String, CodingKey {
-        case gpu, model, engine, prefill
+        case gpu, model, engine, prefill, continuation
         case memoryBytes = "memory_bytes"
         case kvBudgetBytes = "kv_budget_bytes"
         case kvBytesPerToken = "kv_bytes_per_token"
