@@ -7,14 +7,15 @@
 #   deploy/local-cluster.sh [--workers 8] [--rate 100] [--time-scale 20] [--data ../shared/data]
 #                           [--requests 0] [--duration SECONDS] [--no-load] [--profile v100-chatglm6b]
 #                           [--engine simulated|real] [--model smollm2|tiny-random] [--device cpu|cuda|auto]
-#                           [--max-new-tokens N]
+#                           [--max-new-tokens N] [--policy magnus|magnus-ua|abp|glp:N|vs:N]
 # --engine real: each worker starts a Python engine process with the model (set it up first with
 # deploy/setup-engine.sh); requests get --max-new-tokens 64 unless given (a CPU decodes slowly).
+# --policy magnus-ua: uncertainty-aware Magnus (docs/benchmarks.md section 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 workers=8 rate=100 time_scale=20 data=../shared/data requests=0 duration=0 load=1
-profile=v100-chatglm6b engine=simulated model=smollm2 device=auto max_new_tokens="" base_port=${MAGNUS_BASE_PORT:-5555}
+profile=v100-chatglm6b engine=simulated model=smollm2 device=auto max_new_tokens="" policy=magnus base_port=${MAGNUS_BASE_PORT:-5555}
 while [ $# -gt 0 ]; do
   case "$1" in
     --workers) workers=$2; shift 2 ;;
@@ -29,7 +30,8 @@ while [ $# -gt 0 ]; do
     --model) model=$2; shift 2 ;;
     --device) device=$2; shift 2 ;;
     --max-new-tokens) max_new_tokens=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --policy) policy=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "local-cluster: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -83,7 +85,7 @@ fi
 # The log store keeps accepted requests, results and trained models across restarts: run the
 # script again and the coordinator recovers unfinished work and starts from its last models.
 coordinator_args=(--client-endpoint "$client_ep" --worker-endpoint "$worker_ep" --status-endpoint "$status_ep"
-  --profile "$profile" --training-data "$training" --log-path "$logs/coordinator.sqlite")
+  --profile "$profile" --training-data "$training" --log-path "$logs/coordinator.sqlite" --policy "$policy")
 [ "$training_rows" -gt 0 ] && coordinator_args+=(--training-rows "$training_rows")
 "$bin/magnus-coordinator" "${coordinator_args[@]}" >"$logs/coordinator.log" 2>&1 &
 pids+=($!)
