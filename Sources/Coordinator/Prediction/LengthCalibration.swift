@@ -71,12 +71,7 @@ public struct LengthCalibration: Sendable, Hashable, Codable {
     public func probability(ratioAtMost ratio: Double, application: String) -> Double {
         let values = distribution(application)
         guard !values.isEmpty else { return ratio >= 1 ? 1 : 0 }
-        var lo = 0, hi = values.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if values[mid] <= ratio { lo = mid + 1 } else { hi = mid }
-        }
-        return Double(lo) / Double(values.count)
+        return Double(Self.count(atMost: ratio, in: values)) / Double(values.count)
     }
 
     /// The sorted ratios of an application above `ratio` (its distribution conditioned on
@@ -84,12 +79,17 @@ public struct LengthCalibration: Sendable, Hashable, Codable {
     /// - Complexity: O(log n) plus the slice.
     public func tail(above ratio: Double, application: String) -> ArraySlice<Double> {
         let values = distribution(application)
+        return values[Self.count(atMost: ratio, in: values)...]
+    }
+
+    /// How many of the sorted `values` are at most `ratio` (binary search).
+    static func count(atMost ratio: Double, in values: [Double]) -> Int {
         var lo = 0, hi = values.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if values[mid] <= ratio { lo = mid + 1 } else { hi = mid }
         }
-        return values[lo...]
+        return lo
     }
 
     /// Replaces one application's distribution (online recalibration from worker reports).
