@@ -77,6 +77,8 @@ import Shared
         let result = try #require(done.compactMap { if case .completed(let c) = $0 { c } else { nil } }.first)
         #expect(result.output.text == "part one part two")
         #expect(result.output.generatedTokens == 120)
+        // Its time in the queue ended with the first dispatch, at 0.
+        #expect(result.dispatchedAt == 0 && result.finishedAt == 10)
         // The reply reports the prediction made on submission, not the continuation's.
         #expect(result.prediction.expected == 51 && result.prediction.modelUpper == 91)
         #expect(!scheduler.contains(RequestID("long")) && scheduler.unfinishedRequestCount == 0)

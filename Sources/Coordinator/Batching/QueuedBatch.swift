@@ -32,12 +32,15 @@ public struct GenerationProgress: Sendable, Hashable {
     public var runs: Int
     /// The prediction made on submission.
     public var originalPrediction: LengthPrediction
+    /// When the request's first batch was dispatched (its time in the queue ends there).
+    public var firstDispatchedAt: Seconds
 
-    public init(text: String, tokens: Int, runs: Int, originalPrediction: LengthPrediction) {
+    public init(text: String, tokens: Int, runs: Int, originalPrediction: LengthPrediction, firstDispatchedAt: Seconds) {
         self.text = text
         self.tokens = tokens
         self.runs = runs
         self.originalPrediction = originalPrediction
+        self.firstDispatchedAt = firstDispatchedAt
     }
 }
 

@@ -128,7 +128,7 @@ public struct Scheduler: Sendable {
             if batch.generationCap != nil, output.generatedTokens >= 1, output.generatedTokens < member.remainingTokens,
                 unfinished
             {
-                continuing.append(continuation(of: member, after: output))
+                continuing.append(continuation(of: member, after: output, dispatchedAt: batch.dispatchedAt))
                 actions.append(.continued(member.request.id, tokens: continuing[continuing.count - 1].progress!.tokens))
                 continue
             }
@@ -145,7 +145,8 @@ public struct Scheduler: Sendable {
                 .completed(
                     CompletedRequest(
                         request: member.request, output: whole, prediction: member.originalPrediction, batchID: batch.id,
-                        worker: report.worker, dispatchedAt: batch.dispatchedAt, finishedAt: now)))
+                        worker: report.worker, dispatchedAt: member.progress?.firstDispatchedAt ?? batch.dispatchedAt,
+                        finishedAt: now)))
         }
         for member in continuing { insert(member) }
         actions.append(
@@ -325,11 +326,12 @@ public struct Scheduler: Sendable {
 
     /// The queue entry for a request stopped at its batch's cap: its output so far, and a
     /// prediction of what remains conditioned on having reached the cap.
-    private func continuation(of member: QueuedRequest, after output: RequestOutput) -> QueuedRequest {
+    private func continuation(of member: QueuedRequest, after output: RequestOutput, dispatchedAt: Seconds) -> QueuedRequest {
         let original = member.originalPrediction
         let progress = GenerationProgress(
             text: (member.progress?.text ?? "") + output.text, tokens: (member.progress?.tokens ?? 0) + output.generatedTokens,
-            runs: (member.progress?.runs ?? 0) + 1, originalPrediction: original)
+            runs: (member.progress?.runs ?? 0) + 1, originalPrediction: original,
+            firstDispatchedAt: member.progress?.firstDispatchedAt ?? dispatchedAt)
         let remaining = max(1, member.request.maxNewTokens - progress.tokens)
         let prediction = uncertainty?.continuation(
             of: original, application: member.request.application, generated: progress.tokens, remaining: remaining)

@@ -68,6 +68,7 @@ public struct CompletedRequest: Sendable, Hashable {
     public var prediction: LengthPrediction
     public var batchID: BatchID
     public var worker: WorkerID
+    /// When its (first) batch was dispatched: a continued request's queueing ends there.
     public var dispatchedAt: Seconds
     public var finishedAt: Seconds
 
