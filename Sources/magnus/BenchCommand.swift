@@ -10,7 +10,7 @@ enum BenchCommand {
     static let specs: [OptionSpec] = ClientWorkload.specs + [
         .value("rates", "LIST", "Request rates to sweep (req/s).", default: "4,8,12,16,24,32"),
         .value("requests", "N", "Requests per rate.", default: "10000"),
-        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
+        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua, magnus-ua-risk.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
@@ -67,7 +67,7 @@ enum BenchCommand {
         for name in options.list("policies")! {
             let resolved = name.replacingOccurrences(of: "safe", with: String(safe))
             guard let policy = PolicySpec.parse(resolved) else {
-                throw UsageError("magnus bench: unknown policy '\(name)' (vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb)")
+                throw UsageError("magnus bench: unknown policy '\(name)' (vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua, magnus-ua-risk)")
             }
             policies.append(policy)
         }

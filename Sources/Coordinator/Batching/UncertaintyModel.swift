@@ -110,12 +110,11 @@ public struct UncertaintyModel: Sendable {
         let conditional = calibration.tail(above: Double(generated) / scale, application: application)
         var expected = Double(max(1, generated))
         var upper = 2 * expected
-        if !conditional.isEmpty {
-            func quantile(_ q: Double) -> Double {
-                conditional[conditional.startIndex + min(conditional.count - 1, max(0, Int((Double(conditional.count + 1) * q).rounded(.up)) - 1))]
-            }
-            expected = scale * quantile(configuration.groupingLevel) - Double(generated)
-            upper = scale * quantile(configuration.continuationLevel) - Double(generated)
+        if let median = LengthCalibration.conformalQuantile(configuration.groupingLevel, of: conditional),
+            let bound = LengthCalibration.conformalQuantile(configuration.continuationLevel, of: conditional)
+        {
+            expected = scale * median - Double(generated)
+            upper = scale * bound - Double(generated)
         }
         let expectedTokens = LengthCalibration.wholeTokens(atMost: min(expected, Double(cap)))
         let reserved = min(cap, max(expectedTokens, LengthCalibration.wholeTokens(atMost: min(upper, Double(cap)))))
@@ -147,14 +146,20 @@ public struct UncertaintyModel: Sendable {
     /// them. The guard's state carries over.
     public mutating func adopt(_ measured: LengthCalibration) {
         for (application, ratios) in measured.ratios {
-            let wasKnown = calibration.knows(application)
-            calibration.update(application: application, ratios: ratios, minimum: 1)
+            recalibrate(application, ratios: ratios, minimum: 1)
             recentRatios[application] = nil
             sinceRecalibration[application] = 0
-            if !wasKnown {
-                coverage[application] = []
-                distrusted.remove(application)
-            }
+        }
+    }
+
+    /// Replaces an application's distribution. One calibrated for the first time starts a
+    /// fresh guard window: the bounds judged so far were uncalibrated guesses.
+    private mutating func recalibrate(_ application: String, ratios: [Double], minimum: Int? = nil) {
+        let wasKnown = calibration.knows(application)
+        calibration.update(application: application, ratios: ratios, minimum: minimum)
+        if !wasKnown && calibration.knows(application) {
+            coverage[application] = []
+            distrusted.remove(application)
         }
     }
 
@@ -180,14 +185,7 @@ public struct UncertaintyModel: Sendable {
         sinceRecalibration[application, default: 0] += 1
         if sinceRecalibration[application]! >= configuration.recalibrationEvery {
             sinceRecalibration[application] = 0
-            let wasKnown = calibration.knows(application)
-            calibration.update(application: application, ratios: ratios)
-            // An application calibrated for the first time starts a fresh guard window: the
-            // bounds judged so far were uncalibrated guesses.
-            if !wasKnown && calibration.knows(application) {
-                self.coverage[application] = []
-                distrusted.remove(application)
-            }
+            recalibrate(application, ratios: ratios)
         }
     }
 

@@ -41,11 +41,15 @@ public struct LengthCalibration: Sendable, Hashable, Codable {
     /// The q-quantile of actual / predicted for an application (1 with no data).
     /// - Complexity: O(1).
     public func quantile(_ q: Double, application: String) -> Double {
-        let values = distribution(application)
-        guard !values.isEmpty else { return 1 }
-        // Conformal rank: ceil((n + 1) q) − 1, clamped.
+        Self.conformalQuantile(q, of: distribution(application)) ?? 1
+    }
+
+    /// The q-quantile of sorted `values` at the conformal rank ceil((n + 1) q) − 1, clamped;
+    /// nil when there are none.
+    public static func conformalQuantile(_ q: Double, of values: some RandomAccessCollection<Double>) -> Double? {
+        guard !values.isEmpty else { return nil }
         let rank = min(values.count - 1, max(0, Int((Double(values.count + 1) * q).rounded(.up)) - 1))
-        return values[rank]
+        return values[values.index(values.startIndex, offsetBy: rank)]
     }
 
     /// The q-bound in tokens for a raw prediction `scale`: the largest whole length at most

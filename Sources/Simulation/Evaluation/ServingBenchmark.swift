@@ -177,8 +177,7 @@ public enum ServingReport {
             "p99 response change",
         ])
         for rate in Set(results.map(\.offeredRate)).sorted() {
-            guard let a = results.first(where: { $0.offeredRate == rate && $0.policy == policy }),
-                let b = results.first(where: { $0.offeredRate == rate && $0.policy == baseline })
+            guard let a = row(results, rate: rate, policy: policy), let b = row(results, rate: rate, policy: baseline)
             else { continue }
             table.add([
                 Format.fixed(rate, 1), Format.fixed(a.requestThroughput / b.requestThroughput, 2) + "x",
@@ -187,6 +186,11 @@ public enum ServingReport {
             ])
         }
         return table
+    }
+
+    /// One policy's result at one rate.
+    static func row(_ results: [SimulationMetrics], rate: Double, policy: String) -> SimulationMetrics? {
+        results.first { $0.offeredRate == rate && $0.policy == policy }
     }
 
     /// Per rate and policy, the share of each application's completed requests within the
@@ -210,7 +214,7 @@ public enum ServingReport {
         var table = MarkdownTable(header: header)
         let first = runs.first ?? []
         for row in first {
-            let matching = runs.compactMap { run in run.first { $0.offeredRate == row.offeredRate && $0.policy == row.policy } }
+            let matching = runs.compactMap { Self.row($0, rate: row.offeredRate, policy: row.policy) }
             func mean(_ value: (SimulationMetrics) -> Double) -> Double {
                 matching.map(value).reduce(0, +) / Double(max(1, matching.count))
             }
@@ -221,8 +225,8 @@ public enum ServingReport {
             ]
             for baseline in baselines {
                 let ratios = runs.compactMap { run -> Double? in
-                    guard let a = run.first(where: { $0.offeredRate == row.offeredRate && $0.policy == row.policy }),
-                        let b = run.first(where: { $0.offeredRate == row.offeredRate && $0.policy == baseline })
+                    guard let a = Self.row(run, rate: row.offeredRate, policy: row.policy),
+                        let b = Self.row(run, rate: row.offeredRate, policy: baseline)
                     else { return nil }
                     return a.requestThroughput / b.requestThroughput
                 }
