@@ -1,5 +1,6 @@
 import Coordinator
-import Services
+import Coordinator
+import CoordinatorShell
 import Shared
 
 /// What one fuzz input goes through: every wire decoder, then the coordinator runtime as a

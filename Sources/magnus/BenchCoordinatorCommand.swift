@@ -1,6 +1,8 @@
 import Coordinator
 import Foundation
-import Services
+import CoordinatorShell
+import ServiceBenchmarks
+import ServiceSupport
 import Shared
 import Simulation
 import Storage

@@ -1,4 +1,6 @@
-import Services
+import Client
+import CoordinatorShell
+import ServiceSupport
 import Shared
 
 /// `magnus keygen --out DIR NAME`: a CURVE keypair in `DIR/NAME.key` (secret, mode 0600)

@@ -1,6 +1,8 @@
 import Coordinator
 import Foundation
-import Services
+import Client
+import CoordinatorShell
+import ServiceSupport
 import Shared
 import Simulation
 import Synchronization

@@ -1,7 +1,9 @@
+import ServiceSupport
 import Shared
 
 import Foundation
-import Services
+import Client
+import CoordinatorShell
 import Shared
 
 /// `magnus status`: the coordinator's live status stream, as a terminal view or raw JSON.

@@ -1,5 +1,7 @@
 import Foundation
-import Services
+import Client
+import CoordinatorShell
+import ServiceSupport
 import Shared
 
 /// `magnus submit`: one request, printed as it is acknowledged and answered.

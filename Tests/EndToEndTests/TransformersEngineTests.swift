@@ -1,5 +1,8 @@
 import Foundation
-import Services
+import CoordinatorShell
+import ServiceSupport
+import WorkerShell
+import Client
 import Shared
 import Synchronization
 import Testing

@@ -1,0 +1,189 @@
+import ServiceSupport
+import Shared
+import Transport
+
+/// Replays requests against a coordinator at their scheduled offsets (seconds from the
+/// start), keeping every reply, and reports what a client saw: accepted, answered once,
+/// refused with which code, duplicated, lost.
+///
+/// With `resubmission`, it also rides out a coordinator that dies: ids are idempotent, so
+/// sending one again is safe, and unanswered ones are sent again when no `accepted` came
+/// within a while, or all of them when the coordinator restarted (its `uptime` went back).
+public struct PacedLoad {
+    /// When to send a request again.
+    public struct Resubmission: Sendable {
+        /// Send again an id with no `accepted` after this many seconds (nil: never).
+        public var unacknowledgedAfter: Double?
+        /// Send again every unanswered id when the coordinator restarted (without a journal
+        /// it forgot them; with one this is needed only for those it never journaled).
+        public var afterRestart: Bool
+        /// Seconds between the pings that notice a restart.
+        public var pingInterval: Double
+
+        public init(unacknowledgedAfter: Double? = nil, afterRestart: Bool = false, pingInterval: Double = 0.25) {
+            self.unacknowledgedAfter = unacknowledgedAfter
+            self.afterRestart = afterRestart
+            self.pingInterval = pingInterval
+        }
+
+        /// Never send anything twice.
+        public static let never = Resubmission()
+        var isActive: Bool { unacknowledgedAfter != nil || afterRestart }
+    }
+
+    /// One request and when to send it.
+    public struct Item: Sendable {
+        public var at: Double
+        public var submit: SubmitMessage
+        public init(at: Double, submit: SubmitMessage) {
+            self.at = at
+            self.submit = submit
+        }
+    }
+
+    /// What the run saw.
+    public struct Outcome: Sendable {
+        public var submitted = 0
+        /// `accepted` replies, repeats of a resubmitted id included.
+        public var accepted = 0
+        /// Ids with at least one `accepted`.
+        public var acknowledged = 0
+        /// Acknowledged ids with no final answer at the end: work the cluster lost.
+        public var acknowledgedLost = 0
+        /// Sends beyond the first, by resubmission.
+        public var resent = 0
+        /// Coordinator restarts noticed (uptime going back).
+        public var restarts = 0
+        public var answered = 0
+        public var refused: [String: Int] = [:]
+        public var duplicated = 0
+        /// Sent requests with no final answer at the end.
+        public var lost = 0
+        /// Whether the run was stopped before every item was sent.
+        public var interrupted = false
+        public var seconds = 0.0
+        /// Client-side response times of answered requests (seconds, submit to result).
+        public var responseTimes: [Double] = []
+        public var generatedTokens = 0
+        public var predictionErrors: [Double] = []
+    }
+
+    public let client: MagnusClient
+    public let items: [Item]
+    public let resubmission: Resubmission
+
+    public init(client: MagnusClient, items: [Item], resubmission: Resubmission = .never) {
+        self.client = client
+        self.items = items.sorted { $0.at < $1.at }
+        self.resubmission = resubmission
+    }
+
+    /// Sends every item on time and waits up to `drainTimeout` seconds after the last for
+    /// the remaining answers.
+    /// - Parameter progress: called about twice a second with the outcome so far.
+    /// - Parameter shouldStop: polled often; once true, sending stops and the replies of what
+    ///   was sent are awaited for at most 5 seconds.
+    public func run(
+        drainTimeout: Double, shouldStop: () -> Bool = { false }, progress: (Outcome) -> Void = { _ in }
+    ) throws -> Outcome {
+        let clock = MonotonicClock()
+        var outcome = Outcome()
+        var sentAt: [RequestID: Double] = [:]
+        var final: Set<RequestID> = []
+        var acknowledged: Set<RequestID> = []
+        // For resubmission: unanswered ids with their last send, the ids the current
+        // coordinator acknowledged, and the coordinator's uptime at the last pong.
+        var unanswered: [RequestID: Double] = [:]
+        var confirmed: Set<RequestID> = []
+        var submits: [RequestID: SubmitMessage] = [:]
+        var nextPing = 0.0
+        var lastUptime = -1.0
+        func resend(_ ids: [RequestID]) throws {
+            for id in ids.sorted() {
+                try client.submit(submits[id]!)
+                unanswered[id] = clock.now
+                outcome.resent += 1
+            }
+        }
+        var next = 0
+        var lastProgress = 0.0
+        var deadline = Double.infinity
+        while true {
+            let now = clock.now
+            if !outcome.interrupted && next < items.count && shouldStop() {
+                outcome.interrupted = true
+                deadline = now + min(drainTimeout, 5)
+            }
+            while !outcome.interrupted && next < items.count && items[next].at <= now {
+                try client.submit(items[next].submit)
+                sentAt[items[next].submit.id] = clock.now
+                if resubmission.isActive {
+                    unanswered[items[next].submit.id] = clock.now
+                    submits[items[next].submit.id] = items[next].submit
+                }
+                outcome.submitted += 1
+                next += 1
+            }
+            if next == items.count && deadline == .infinity { deadline = clock.now + drainTimeout }
+            if final.count == outcome.submitted && (next == items.count || outcome.interrupted) { break }
+            if clock.now > deadline { break }
+            let wait = next < items.count && !outcome.interrupted ? max(0, min(0.05, items[next].at - clock.now)) : 0.1
+            if resubmission.isActive && clock.now >= nextPing {
+                nextPing = clock.now + resubmission.pingInterval
+                try client.ping(nonce: "load")
+                if let after = resubmission.unacknowledgedAfter {
+                    try resend(unanswered.filter { !confirmed.contains($0.key) && clock.now - $0.value >= after }.map(\.key))
+                }
+            }
+            if let reply = try client.receive(timeout: wait) {
+                switch reply {
+                case .accepted(let accepted):
+                    outcome.accepted += 1
+                    acknowledged.insert(accepted.id)
+                    confirmed.insert(accepted.id)
+                case .result(let result):
+                    if final.contains(result.id) {
+                        outcome.duplicated += 1
+                    } else {
+                        final.insert(result.id)
+                        unanswered[result.id] = nil
+                        outcome.answered += 1
+                        outcome.responseTimes.append(clock.now - (sentAt[result.id] ?? clock.now))
+                        outcome.generatedTokens += result.generatedTokens
+                        outcome.predictionErrors.append(Double(abs(result.predictedTokens - result.generatedTokens)))
+                    }
+                case .error(let error):
+                    outcome.refused[error.code.rawValue, default: 0] += 1
+                    if let id = error.id {
+                        if final.contains(id) { outcome.duplicated += 1 } else { final.insert(id) }
+                        unanswered[id] = nil
+                    }
+                case .cancelled(let cancelled):
+                    final.insert(cancelled.id)
+                    unanswered[cancelled.id] = nil
+                case .pong(let pong):
+                    if pong.uptime < lastUptime {
+                        // A new coordinator: what the old one held is gone unless journaled,
+                        // and its acknowledgements no longer vouch for anything.
+                        outcome.restarts += 1
+                        if resubmission.afterRestart {
+                            confirmed.removeAll()
+                            try resend(Array(unanswered.keys))
+                        }
+                    }
+                    lastUptime = pong.uptime
+                }
+            }
+            if clock.now - lastProgress >= 0.5 {
+                lastProgress = clock.now
+                outcome.seconds = clock.now
+                progress(outcome)
+            }
+        }
+        outcome.lost = outcome.submitted - final.count
+        outcome.acknowledged = acknowledged.count
+        outcome.acknowledgedLost = acknowledged.subtracting(final).count
+        outcome.seconds = clock.now
+        return outcome
+    }
+}

@@ -1,0 +1,25 @@
+import Shared
+
+extension CoordinatorRuntime {
+    /// The status snapshot at `now`.
+    /// - Complexity: O(workers + completions in the window × log).
+    public mutating func snapshot(now: Double) -> StatusSnapshot {
+        let summary = metrics.summary(at: now)
+        let workerStates = workers.values.sorted { $0.id < $1.id }.map { record in
+            var size: Int?
+            if case .busy(_, let count) = record.state { size = count }
+            return WorkerStatus(
+                worker: record.id, state: record.status, batchID: record.batch, batchSize: size,
+                stateSeconds: max(0, now - record.stateSince), completedBatches: record.completedBatches,
+                gpu: record.capabilities.gpu, model: record.capabilities.model)
+        }
+        return StatusSnapshot(
+            time: now, queueDepth: scheduler.queuedRequestCount, queuedBatches: scheduler.queue.count,
+            runningBatches: scheduler.running.count, workers: workerStates, completed: metrics.completed,
+            failed: metrics.failed, throughput: summary.throughput, tokenThroughput: summary.tokenThroughput,
+            window: metrics.window, latency: summary.latency, predictorMAE: summary.predictorMAE,
+            predictorSamples: summary.predictorSamples, oomCount: metrics.oomCount, splitCount: metrics.splitCount,
+            requeueCount: metrics.requeueCount, workersLost: metrics.workersLost, errors: metrics.errorCounts,
+            draining: isDraining, continuationCount: metrics.continuationCount)
+    }
+}

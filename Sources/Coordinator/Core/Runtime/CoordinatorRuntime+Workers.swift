@@ -1,0 +1,313 @@
+import Shared
+
+extension CoordinatorRuntime {
+    /// A multipart message from the worker socket: routing id (the worker's name), optional
+    /// empty delimiters, then the JSON payload. Any message counts as a heartbeat.
+    public mutating func receiveWorker(_ frames: [[UInt8]], now: Double) -> [CoordinatorOutput] {
+        guard frames.count >= 2 else {
+            return [.log(.error, "worker message without a routing id (\(frames.count) frames)")]
+        }
+        let routingID = frames[0]
+        guard frames.dropFirst().dropLast().allSatisfy(\.isEmpty) else {
+            return [
+                workerError(routingID, MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames"))
+            ]
+        }
+        var message: WorkerMessage
+        do {
+            // Batch reports carry every output text: only the transport limit applies.
+            message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
+        } catch {
+            return [workerError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent a bad message: \(error)")]
+        }
+        let screened = screen(message, from: routingID)
+        guard let checked = screened.message else { return screened.outputs }
+        message = checked
+        if case .hello(let hello) = message { return self.hello(hello, from: routingID, now: now) }
+        guard workers[routingID] != nil else {
+            if case .goodbye = message { return [] }
+            return [
+                workerError(routingID, MagnusError(.unknownWorker, "unknown worker \(Self.name(routingID)); send hello")),
+                .log(.info, "message from unknown worker \(Self.name(routingID)); asked it to say hello"),
+            ]
+        }
+        workers[routingID]!.lastHeard = now
+        var out = screened.outputs
+        switch message {
+        case .hello: break
+        case .ready: ready(routingID, now: now, into: &out)
+        case .heartbeat: break
+        case .result(let result):
+            guard let batch = owned(result.batchID, by: routingID, into: &out) else { break }
+            observeCompletion(of: batch, now: now)
+            let report = BatchReport(
+                batchID: batch, worker: workers[routingID]!.id, duration: result.duration, outputs: result.outputs.map(\.output))
+            release(routingID, completed: true, now: now)
+            let actions = scheduler.complete(report, now: now)
+            journal(.outcome(actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
+        case .outOfMemory(let oom):
+            guard let batch = owned(oom.batchID, by: routingID, into: &out) else { break }
+            release(routingID, completed: false, now: now)
+            out.append(
+                .log(
+                    .info,
+                    "batch \(batch) ran out of memory on \(workers[routingID]!.id) at step \(oom.step) (\(oom.requiredBytes) > \(oom.availableBytes) bytes)"
+                ))
+            let actions = scheduler.failed(batch, reason: .outOfMemory(step: oom.step), now: now)
+            journal(.batchFailed(batch, .outOfMemory(step: oom.step), actions: actions, at: now), into: &out)
+            let parts = actions.reduce(0) { count, action in
+                if case .split(_, let children) = action { return count + children.count }
+                return count
+            }
+            metrics.recordOutOfMemory(splitInto: parts)
+            for action in actions { out += handle(action, now: now, worker: workers[routingID]?.id) }
+        case .fault(let fault):
+            guard let batch = owned(fault.batchID, by: routingID, into: &out) else { break }
+            release(routingID, completed: false, now: now)
+            out.append(.log(.warning, "engine fault on \(workers[routingID]!.id), batch \(batch): \(fault.message)"))
+            let actions = scheduler.failed(batch, reason: .engineFault(fault.message), now: now)
+            journal(.batchFailed(batch, .engineFault(fault.message), actions: actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
+        case .goodbye(let goodbye):
+            remove(routingID, reason: "said goodbye" + (goodbye.reason.map { " (\($0))" } ?? ""), lost: false, now: now, into: &out)
+        }
+        refuseQueued(now: now, into: &out)
+        dispatch(now: now, into: &out)
+        return out
+    }
+
+    /// A send to the worker failed because it is gone (the socket reported it unroutable):
+    /// the worker is removed and its batch requeued.
+    public mutating func workerUnreachable(_ routingID: [UInt8], now: Double) -> [CoordinatorOutput] {
+        var out: [CoordinatorOutput] = []
+        guard workers[routingID] != nil else { return out }
+        metrics.recordWorkerLost()
+        remove(routingID, reason: "is unreachable", lost: true, now: now, into: &out)
+        refuseQueued(now: now, into: &out)
+        dispatch(now: now, into: &out)
+        return out
+    }
+
+    // MARK: - Membership
+
+    private mutating func hello(_ hello: HelloMessage, from routingID: [UInt8], now: Double) -> [CoordinatorOutput] {
+        var out: [CoordinatorOutput] = []
+        guard hello.protocolVersion == WireProtocol.version else {
+            return [
+                workerError(
+                    routingID,
+                    MagnusError(.unsupportedVersion, "protocol_version \(hello.protocolVersion) is not supported (this coordinator speaks \(WireProtocol.version))"))
+            ]
+        }
+        let capabilities = hello.capabilities.capabilities
+        guard capabilities.kvBudgetBytes > 0, capabilities.kvBytesPerToken > 0, capabilities.maxBatchSize >= 0 else {
+            return [
+                workerError(routingID, MagnusError(.malformedMessage, "capabilities need kv_budget_bytes > 0, kv_bytes_per_token > 0, max_batch_size >= 0"))
+            ]
+        }
+        if let known = workers[routingID] {
+            if known.batch == nil {
+                // A repeated hello (a retry, or the answer to unknown_worker): welcome again.
+                workers[routingID]!.capabilities = capabilities
+                workers[routingID]!.id = hello.worker
+                workers[routingID]!.lastHeard = now
+                return [.worker(routingID: routingID, directive: .welcome(welcome(hello.worker)))]
+            }
+            // The worker restarted while we thought it was running a batch: that batch is gone.
+            remove(routingID, reason: "said hello again while holding a batch", lost: true, now: now, into: &out)
+        }
+        workers[routingID] = WorkerRecord(
+            routingID: routingID, id: hello.worker, capabilities: capabilities, stateSince: now, lastHeard: now)
+        if Array(hello.worker.rawValue.utf8) != routingID {
+            out.append(.log(.warning, "worker \(hello.worker) uses routing id \(Self.name(routingID)); set the routing id to the worker name"))
+        }
+        out.append(.worker(routingID: routingID, directive: .welcome(welcome(hello.worker))))
+        out.append(.status(.event(StatusEvent(kind: .workerUp, time: now, worker: hello.worker))))
+        out.append(
+            .log(
+                .info,
+                "worker \(hello.worker) up: \(capabilities.gpu), \(capabilities.model), \(capabilities.kvTokenCapacity) KV token slots, \(workers.count) workers"
+            ))
+        refuseQueued(now: now, into: &out)
+        return out
+    }
+
+    private func welcome(_ worker: WorkerID) -> WelcomeMessage {
+        WelcomeMessage(
+            worker: worker, heartbeatIntervalMilliseconds: Int(settings.heartbeatInterval * 1000),
+            heartbeatTimeoutMilliseconds: Int(settings.heartbeatTimeout * 1000))
+    }
+
+    private mutating func ready(_ routingID: [UInt8], now: Double, into out: inout [CoordinatorOutput]) {
+        if let batch = workers[routingID]!.batch {
+            // It says it is idle while we think it runs a batch: that batch is lost.
+            out.append(.log(.warning, "worker \(workers[routingID]!.id) is ready while holding \(batch); requeueing it"))
+            release(routingID, completed: false, now: now)
+            let actions = scheduler.failed(batch, reason: .workerLost, now: now)
+            journal(.batchFailed(batch, .workerLost, actions: actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
+        }
+        if workers[routingID]!.state != .idle {
+            workers[routingID]!.state = .idle
+            workers[routingID]!.stateSince = now
+            idle.append(routingID)
+        }
+    }
+
+    /// Declares workers silent for longer than the heartbeat timeout lost.
+    mutating func expireSilentWorkers(now: Double, into out: inout [CoordinatorOutput]) {
+        let silent = workers.values.filter { now - $0.lastHeard > settings.heartbeatTimeout }.map(\.routingID)
+        guard !silent.isEmpty else { return }
+        for routingID in silent.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            metrics.recordWorkerLost()
+            let seconds = now - workers[routingID]!.lastHeard
+            remove(routingID, reason: "missed heartbeats for \(Self.format(seconds)) s", lost: true, now: now, into: &out)
+        }
+        refuseQueued(now: now, into: &out)
+        dispatch(now: now, into: &out)
+    }
+
+    /// Forgets a worker; a batch it held goes back to the queue.
+    private mutating func remove(_ routingID: [UInt8], reason: String, lost: Bool, now: Double, into out: inout [CoordinatorOutput]) {
+        guard let record = workers.removeValue(forKey: routingID) else { return }
+        idle.removeAll { $0 == routingID }
+        out.append(.status(.event(StatusEvent(kind: .workerDown, time: now, worker: record.id, message: reason))))
+        out.append(.log(lost ? .warning : .info, "worker \(record.id) \(reason); \(workers.count) workers left"))
+        if let batch = record.batch {
+            let actions = scheduler.failed(batch, reason: .workerLost, now: now)
+            journal(.batchFailed(batch, .workerLost, actions: actions, at: now), into: &out)
+            for action in actions { out += handle(action, now: now) }
+        }
+    }
+
+    /// The worker's batch, if `batch` is the one it holds; otherwise an `unknown_batch` error.
+    private mutating func owned(_ batch: BatchID, by routingID: [UInt8], into out: inout [CoordinatorOutput]) -> BatchID? {
+        if workers[routingID]!.batch == batch { return batch }
+        out.append(workerError(routingID, MagnusError(.unknownBatch, "batch \(batch) is not assigned to this worker; report ignored")))
+        out.append(.log(.info, "ignored a report on \(batch) from \(workers[routingID]!.id) (not its batch; requeued earlier?)"))
+        return nil
+    }
+
+    /// The worker no longer holds a batch (it waits for its next `ready`).
+    private mutating func release(_ routingID: [UInt8], completed: Bool, now: Double) {
+        workers[routingID]!.state = .connected
+        workers[routingID]!.stateSince = now
+        if completed { workers[routingID]!.completedBatches += 1 }
+    }
+
+    private mutating func workerError(_ routingID: [UInt8], _ error: MagnusError) -> CoordinatorOutput {
+        metrics.recordError(error.code)
+        return .worker(routingID: routingID, directive: .error(ErrorMessage(error)))
+    }
+
+    // MARK: - Dispatch
+
+    /// Gives queued batches to idle workers, oldest idle first, as long as any fits.
+    /// - Complexity: O(idle workers × queued batches).
+    mutating func dispatch(now: Double, into out: inout [CoordinatorOutput]) {
+        guard !isDraining, !idle.isEmpty, !scheduler.queue.isEmpty else { return }
+        var index = 0
+        while index < idle.count && !scheduler.queue.isEmpty {
+            let routingID = idle[index]
+            let record = workers[routingID]!
+            guard let batch = scheduler.nextBatch(for: record.id, capabilities: record.capabilities, now: now) else {
+                index += 1
+                continue
+            }
+            idle.remove(at: index)
+            journal(.dispatched(batch, at: now), into: &out)
+            workers[routingID]!.state = .busy(batch.id, size: batch.members.count)
+            workers[routingID]!.stateSince = now
+            let items = batch.items
+            out.append(
+                .worker(
+                    routingID: routingID,
+                    directive: .batch(BatchMessage(batchID: batch.id, requests: items, estimatedSeconds: batch.estimatedTime))))
+            out.append(
+                .status(
+                    .event(
+                        StatusEvent(
+                            kind: .dispatch, time: now, batchID: batch.id, worker: record.id, batchSize: items.count,
+                            estimatedSeconds: batch.estimatedTime))))
+            out.append(.log(.debug, "dispatched \(batch.id) (\(items.count) requests) to \(record.id)"))
+        }
+    }
+
+    // MARK: - Scheduler actions
+
+    /// Turns one scheduler action into replies, events and metrics.
+    mutating func handle(_ action: SchedulerAction, now: Double, worker: WorkerID? = nil) -> [CoordinatorOutput] {
+        var out: [CoordinatorOutput] = []
+        switch action {
+        case .accepted, .rejected:
+            // Only `submit` produces these, and it handles them itself.
+            break
+        case .completed(let completed):
+            let id = completed.request.id
+            guard let record = pending.removeValue(forKey: id) else {
+                out.append(.log(.error, "completed request \(id) has no pending record"))
+                break
+            }
+            deadlines[id] = nil
+            let reply = CoordinatorReply.result(
+                ResultMessage(
+                    id: id, text: completed.output.text, generatedTokens: completed.output.generatedTokens,
+                    inputTokens: completed.request.inputTokens, predictedTokens: completed.prediction.expected,
+                    worker: completed.worker, batchID: completed.batchID,
+                    queueMilliseconds: max(0, completed.dispatchedAt - completed.request.arrival) * 1000,
+                    responseMilliseconds: max(0, now - completed.request.arrival) * 1000))
+            finished.store(id, fingerprint: record.fingerprint, reply: reply)
+            metrics.recordCompletion(
+                at: now, responseTime: now - completed.request.arrival, generatedTokens: completed.output.generatedTokens,
+                predictedTokens: completed.prediction.expected)
+            out.append(.client(envelope: record.envelope, reply: reply))
+        case .failed(let request, let error):
+            finish(request.id, with: error, into: &out)
+            out.append(.status(.event(StatusEvent(kind: .failure, time: now, message: "\(request.id): \(error)"))))
+            out.append(.log(.warning, "request \(request.id) failed: \(error)"))
+        case .split(let parent, let children):
+            out.append(.status(.event(StatusEvent(kind: .oom, time: now, batchID: parent, worker: worker, children: children))))
+            out.append(.log(.info, "split \(parent) into \(children.map(\.description).joined(separator: ", "))"))
+        case .continued(let id, let tokens):
+            metrics.recordContinuation()
+            out.append(.log(.debug, "\(id) reached its batch's generation cap after \(tokens) tokens; it continues in a later batch"))
+        case .requeued(let batch, let attempts):
+            metrics.recordRequeue()
+            out.append(.status(.event(StatusEvent(kind: .requeue, time: now, children: [batch], message: "attempt \(attempts)"))))
+            out.append(.log(.info, "requeued as \(batch) after \(attempts) failed attempts"))
+        case .observedBatch(let observation):
+            out.append(
+                .status(
+                    .event(
+                        StatusEvent(
+                            kind: .complete, time: now, batchID: observation.batchID, worker: observation.worker,
+                            batchSize: observation.predicted.batchSize, estimatedSeconds: observation.estimatedTime,
+                            durationSeconds: observation.actualTime))))
+            out.append(
+                .log(
+                    .debug,
+                    "\(observation.batchID) done on \(observation.worker): β=\(observation.predicted.batchSize), \(Self.format(observation.actualTime)) s (estimated \(Self.format(observation.estimatedTime)) s)"
+                ))
+        }
+        return out
+    }
+
+    // MARK: - Formatting
+
+    /// A routing id as text: itself when printable ASCII, else `0x` and hex.
+    public static func name(_ routingID: [UInt8]) -> String {
+        if let text = String(validating: routingID, as: UTF8.self), !text.isEmpty,
+            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f })
+        {
+            return text
+        }
+        return "0x" + routingID.map { String($0, radix: 16).leftPadded(to: 2).replacing(" ", with: "0") }.joined()
+    }
+
+    /// Seconds with two decimals.
+    public static func format(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 100).rounded())
+        return "\(tenths / 100).\(String(tenths % 100).leftPadded(to: 2).replacing(" ", with: "0"))"
+    }
+}

@@ -1,0 +1,53 @@
+import ServiceSupport
+import WorkerShell
+import Shared
+import Worker
+
+/// `magnus-worker`: parse options, start the worker service, run until a signal.
+let parsed: WorkerOptions.Parsed
+do {
+    let result = try WorkerOptions.parse(Array(CommandLine.arguments.dropFirst()))
+    guard let options = result.parsed else {
+        Console.out(result.help)
+        Console.exit(0)
+    }
+    parsed = options
+} catch {
+    Console.fail(error.description)
+}
+
+let log = ServiceLog(component: "worker \(parsed.configuration.id)", minimum: parsed.logLevel)
+// `--engine real`: start the engine process first; its hello gives the capabilities.
+let realEngine: TransformersEngine?
+if let settings = parsed.realEngine {
+    log(.info, "starting the real engine: model \(settings.model), device \(settings.device)")
+    do {
+        realEngine = try TransformersEngine.start(settings, log: log)
+    } catch {
+        Console.fail("magnus-worker: \(error.description)", code: 1)
+    }
+} else {
+    realEngine = nil
+}
+let service = WorkerService(
+    configuration: parsed.configuration, engine: realEngine.map { $0 as any InferenceEngine } ?? parsed.engine, log: log)
+do {
+    try service.start()
+} catch {
+    realEngine?.shutdown()
+    Console.fail("magnus-worker: cannot connect to \(parsed.configuration.coordinatorEndpoint): \(error)", code: 1)
+}
+// An engine that keeps failing: leave the cluster rather than fault every batch.
+realEngine?.onGiveUp { service.drain() }
+
+let trap = SignalTrap { signal, count in
+    if count == 1 {
+        log(.info, "signal \(signal): finishing the running batch, then leaving (send it again to stop at once)")
+        service.drain()
+    } else {
+        service.stop()
+    }
+}
+let status = withExtendedLifetime(trap) { service.wait() }
+realEngine?.shutdown()
+Console.exit(realEngine?.hasGivenUp == true ? 1 : status)

@@ -1,0 +1,60 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ServiceSupport
+import Worker
+
+/// A message to the engine process (protocol v1, docs/real-engine.md): one JSON object in one
+/// frame. Request ids travel as strings and come back verbatim; batch ids are integers.
+enum EngineCommand: Encodable, Sendable {
+    /// Asks for the engine's model, device and memory figures.
+    case hello
+    /// Runs one static batch.
+    case run(batchID: Int, requests: [EngineRequest])
+    /// Counts tokens with the model's tokenizer (`chat`: with the chat template applied).
+    case countTokens(texts: [String], chat: Bool)
+    /// Asks the engine to exit after replying.
+    case shutdown
+
+    private enum Keys: String, CodingKey {
+        case v, type, texts, chat, requests, id, prompt, continuation
+        case batchID = "batch_id"
+        case maxNewTokens = "max_new_tokens"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(1, forKey: .v)
+        switch self {
+        case .hello:
+            try container.encode("hello", forKey: .type)
+        case .shutdown:
+            try container.encode("shutdown", forKey: .type)
+        case .countTokens(let texts, let chat):
+            try container.encode("count_tokens", forKey: .type)
+            try container.encode(texts, forKey: .texts)
+            try container.encode(chat, forKey: .chat)
+        case .run(let batchID, let requests):
+            try container.encode("run", forKey: .type)
+            try container.encode(batchID, forKey: .batchID)
+            var rows = container.nestedUnkeyedContainer(forKey: .requests)
+            for request in requests {
+                var row = rows.nestedContainer(keyedBy: Keys.self)
+                try row.encode(request.id.rawValue, forKey: .id)
+                try row.encode(request.prompt, forKey: .prompt)
+                // The engine refuses limits below 1; the coordinator never sends them.
+                try row.encode(max(1, request.maxNewTokens), forKey: .maxNewTokens)
+                // Text generated in earlier capped batches: the engine resumes after it.
+                try row.encodeIfPresent(request.continuation, forKey: .continuation)
+            }
+        }
+    }
+
+    /// The frame to send.
+    var payload: [UInt8] {
+        // Encoding strings, integers and booleans cannot fail.
+        Array((try? JSONEncoder().encode(self)) ?? Data())
+    }
+}
