@@ -12,9 +12,15 @@ public struct SimulatedWorker: Sendable {
     }
 }
 
-/// The discrete-event simulator: the production `Scheduler` driven by a virtual clock.
-/// Requests arrive at their `arrival` times; idle workers pull batches; each batch's
-/// duration and OOM come from the worker's engine; the clock jumps from event to event.
+/// The discrete-event simulator: the production coordinator core (`CoordinatorRuntime`, with
+/// its admission, deadlines, idempotency, dispatch, worker liveness and drain) and the
+/// production worker core (`WorkerSession`, `BatchExecution`) driven by a virtual clock, in
+/// the spirit of swift-nio's embedded event loop. Clients submit at the requests' `arrival`
+/// times; each worker says hello, asks for work, runs each batch on its engine and reports it
+/// after the engine's modelled duration; heartbeats and the runtime's timer run every
+/// `tickInterval`; the clock jumps from event to event. The simulator is a shell like the
+/// real-time service: it only carries messages between the cores, and its journal is the
+/// stream of `CoordinatorOutput.journal` records it reads the metrics from.
 ///
 /// Optionally, the batch-time estimator is retrained from observed batches every
 /// `estimatorRetrainInterval` seconds of virtual time, as the paper's continuous learning
@@ -22,12 +28,35 @@ public struct SimulatedWorker: Sendable {
 public struct ClusterSimulator: Sendable {
     enum Event: Sendable {
         case arrival(Int)
-        case batchDone(worker: Int, batch: DispatchedBatch, run: EngineRun)
+        case batchDone(worker: Int, report: WorkerMessage)
+        case tick
         case retrainEstimator
         case retrainModels
+        case drain
+        case workerFails(Int)
     }
 
-    public var scheduler: Scheduler
+    /// A worker going silent (crashed, unplugged) at a virtual time: it sends nothing more
+    /// and its running batch never reports, so the coordinator must notice by heartbeats.
+    public struct WorkerFailure: Sendable, Hashable {
+        public var worker: Int
+        public var time: Seconds
+        public init(worker: Int, time: Seconds) {
+            self.worker = worker
+            self.time = time
+        }
+    }
+
+    /// One simulated worker agent: the production session state machine and its engine.
+    struct Agent: Sendable {
+        var routingID: [UInt8]
+        var session: WorkerSession
+        var engine: any InferenceEngine
+        var isAlive = true
+    }
+
+    /// The production coordinator core being driven.
+    public private(set) var runtime: CoordinatorRuntime
     public let workers: [SimulatedWorker]
     public let requests: [Request]
     /// Samples the estimator starts from (profiling runs); observed batches are added.
@@ -36,122 +65,287 @@ public struct ClusterSimulator: Sendable {
     /// The paper's continuous learning with the pure trainers on virtual time; it also
     /// records every finished request. Set `estimatorRetrainInterval` to nil with it.
     public var learning: SimulatedLearning?
+    /// When set, the coordinator begins a drain at this virtual time (as on SIGTERM).
+    public var drainAt: Seconds?
+    /// Workers that go silent during the run.
+    public var failures: [WorkerFailure] = []
+    /// Virtual seconds between timer ticks (heartbeats, deadline scans, silent workers).
+    public var tickInterval: Seconds
 
+    /// The routing id of the one simulated client connection.
+    static let client: [UInt8] = Array("sim-client".utf8)
+
+    /// - Parameters:
+    ///   - scheduler: the scheduling core the coordinator runs (policy, predictor, estimator).
+    ///   - settings: the coordinator's limits and timings; nil gives `simulationSettings(for:)`.
     public init(
         scheduler: Scheduler, workers: [SimulatedWorker], requests: [Request], estimatorSamples: [BatchTimeSample] = [],
-        estimatorRetrainInterval: Seconds? = 120
+        estimatorRetrainInterval: Seconds? = 120, settings: RuntimeSettings? = nil
     ) {
         precondition(!workers.isEmpty, "a cluster needs at least one worker")
-        self.scheduler = scheduler
+        let sorted = requests.sorted { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
+        var settings = settings ?? Self.simulationSettings(for: sorted)
+        // The simulator reads what happened from the journal records.
+        settings.journaling = true
+        runtime = CoordinatorRuntime(settings: settings, scheduler: scheduler)
         self.workers = workers
-        self.requests = requests.sorted { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
+        self.requests = sorted
         self.estimatorSamples = estimatorSamples
         self.estimatorRetrainInterval = estimatorRetrainInterval
+        tickInterval = runtime.suggestedTickInterval
     }
 
-    /// Runs until every request has finished, failed or been rejected.
-    /// - Parameter progress: called with (finished, total) now and then.
-    /// - Complexity: O(events × (log events + queued batches)).
+    /// The production defaults, with limits that admit every request of a benchmark workload
+    /// (its `max_new_tokens` and its queue length), and status snapshots every 10 s of
+    /// virtual time (nobody watches them).
+    public static func simulationSettings(for requests: [Request]) -> RuntimeSettings {
+        var settings = RuntimeSettings()
+        settings.maxNewTokensLimit = max(settings.maxNewTokensLimit, requests.map(\.maxNewTokens).max() ?? 0)
+        settings.maxQueuedRequests = max(settings.maxQueuedRequests, requests.count + 1)
+        settings.finishedCapacity = min(settings.finishedCapacity, 10_000)
+        settings.statusInterval = 10
+        return settings
+    }
+
+    /// Runs until every request has its final answer (result or error), or nothing can move.
+    /// - Parameter progress: called with (answered, total) now and then.
+    /// - Complexity: O(events × (log events + queued batches)); ticks add O(workers) per
+    ///   `tickInterval` of virtual time.
     public mutating func run(progress: (Int, Int) -> Void = { _, _ in }) -> MetricsRecorder {
-        var events = EventQueue<Event>()
-        var recorder = MetricsRecorder()
-        var idle = Array(workers.indices)
-        var finished = 0
-        var lastProgress = 0
-        for (index, request) in requests.enumerated() { events.schedule(.arrival(index), at: request.arrival) }
+        var run = SimulationRun(simulator: self)
+        run.start()
+        while let (now, event) = run.events.pop() {
+            run.handle(event, now: now)
+            if run.answered - run.lastProgress >= 500 {
+                run.lastProgress = run.answered
+                progress(run.answered, requests.count)
+            }
+        }
+        progress(run.answered, requests.count)
+        runtime = run.runtime
+        learning = run.learning
+        estimatorSamples = run.estimatorSamples
+        return run.recorder
+    }
+}
+
+/// The mutable state of one `ClusterSimulator.run`: the cores, the agents, the event queue
+/// and what was measured.
+struct SimulationRun {
+    typealias Event = ClusterSimulator.Event
+
+    var runtime: CoordinatorRuntime
+    var agents: [ClusterSimulator.Agent]
+    let requests: [Request]
+    var estimatorSamples: [BatchTimeSample]
+    let estimatorRetrainInterval: Seconds?
+    var learning: SimulatedLearning?
+    let drainAt: Seconds?
+    let failures: [ClusterSimulator.WorkerFailure]
+    let tickInterval: Seconds
+
+    var events = EventQueue<Event>()
+    var recorder = MetricsRecorder()
+    /// Requests the coordinator acknowledged, to tell a final failure from a refusal.
+    var accepted = Set<RequestID>()
+    /// Final answers received by the client: results and errors.
+    var answered = 0
+    var lastProgress = 0
+    var arrivalsLeft: Int
+    /// Consecutive ticks on which nothing could move any more.
+    var stalledTicks = 0
+    var agentIndex: [[UInt8]: Int] = [:]
+
+    init(simulator: ClusterSimulator) {
+        runtime = simulator.runtime
+        agents = simulator.workers.map { worker in
+            ClusterSimulator.Agent(
+                routingID: Array(worker.id.rawValue.utf8),
+                session: WorkerSession(worker: worker.id, capabilities: worker.engine.capabilities), engine: worker.engine)
+        }
+        requests = simulator.requests
+        estimatorSamples = simulator.estimatorSamples
+        estimatorRetrainInterval = simulator.estimatorRetrainInterval
+        learning = simulator.learning
+        drainAt = simulator.drainAt
+        failures = simulator.failures
+        tickInterval = max(simulator.tickInterval, 1e-3)
+        arrivalsLeft = simulator.requests.count
+        for (index, agent) in agents.enumerated() { agentIndex[agent.routingID] = index }
+    }
+
+    var isFinished: Bool { answered >= requests.count }
+
+    mutating func start() {
         recorder.submitted = requests.count
         recorder.firstArrival = requests.first?.arrival ?? 0
         recorder.lastArrival = requests.last?.arrival ?? 0
+        let start = requests.first?.arrival ?? 0
+        for (index, request) in requests.enumerated() { events.schedule(.arrival(index), at: request.arrival) }
         if let interval = estimatorRetrainInterval, !requests.isEmpty {
-            events.schedule(.retrainEstimator, at: requests[0].arrival + interval)
+            events.schedule(.retrainEstimator, at: start + interval)
         }
         if let deadline = learning?.nextDeadline, deadline.isFinite, !requests.isEmpty {
             events.schedule(.retrainModels, at: deadline)
         }
-
-        func count(_ actions: [SchedulerAction]) -> Int {
-            actions.reduce(0) { total, action in
-                switch action {
-                case .completed, .failed, .rejected: total + 1
-                default: total
-                }
-            }
+        if let drainAt { events.schedule(.drain, at: drainAt) }
+        for failure in failures where agents.indices.contains(failure.worker) {
+            events.schedule(.workerFails(failure.worker), at: failure.time)
         }
-
-        while let (now, event) = events.pop() {
-            switch event {
-            case .arrival(let index):
-                let actions = scheduler.submit(requests[index], now: now)
-                recorder.record(actions, now: now)
-                learning?.observe(actions, now: now)
-                finished += count(actions)
-            case .batchDone(let workerIndex, let batch, let run):
-                idle.append(workerIndex)
-                recorder.busyTime += run.duration
-                let actions: [SchedulerAction]
-                switch run.outcome {
-                case .completed(let outputs):
-                    let report = BatchReport(batchID: batch.id, worker: batch.worker, duration: run.duration, outputs: outputs)
-                    actions = scheduler.complete(report, now: now)
-                    for case .observedBatch(let observation) in actions {
-                        estimatorSamples.append(
-                            BatchTimeSample(
-                                features: BatchFeatures(
-                                    batchSize: observation.predicted.batchSize, maxInput: observation.predicted.maxInput,
-                                    maxGeneration: observation.actualMaxGeneration),
-                                seconds: observation.actualTime))
-                    }
-                case .outOfMemory(let step, _, _):
-                    recorder.oomEvents += 1
-                    if step == 0 { recorder.prefillOOMEvents += 1 }
-                    actions = scheduler.failed(batch.id, reason: .outOfMemory(step: step), now: now)
-                }
-                recorder.record(actions, now: now)
-                learning?.observe(actions, now: now)
-                finished += count(actions)
-            case .retrainModels:
-                learning?.runDue(at: now, scheduler: &scheduler)
-                if finished < requests.count, let deadline = learning?.nextDeadline, deadline.isFinite {
-                    events.schedule(.retrainModels, at: max(deadline, now))
-                }
-            case .retrainEstimator:
-                scheduler.replaceEstimator(KNNBatchTimeEstimator(samples: estimatorSamples))
-                if finished < requests.count, let interval = estimatorRetrainInterval {
-                    events.schedule(.retrainEstimator, at: now + interval)
-                }
-            }
-            // Idle workers pull work, in worker order for determinism.
-            idle.sort()
-            var stillIdle: [Int] = []
-            for workerIndex in idle {
-                let worker = workers[workerIndex]
-                guard let batch = scheduler.nextBatch(for: worker.id, capabilities: worker.engine.capabilities, now: now)
-                else {
-                    stillIdle.append(workerIndex)
-                    continue
-                }
-                let run = Self.execute(batch, on: worker.engine)
-                recorder.batches += 1
-                recorder.batchedRequests += batch.members.count
-                events.schedule(.batchDone(worker: workerIndex, batch: batch, run: run), at: now + run.duration)
-            }
-            idle = stillIdle
-            if finished - lastProgress >= 500 {
-                lastProgress = finished
-                progress(finished, requests.count)
-            }
+        // Workers connect just before the first request arrives.
+        let connect = start - tickInterval
+        for index in agents.indices {
+            let actions = agents[index].session.start(now: connect)
+            perform(actions, of: index, now: connect)
         }
-        progress(finished, requests.count)
-        return recorder
+        if !requests.isEmpty { events.schedule(.tick, at: connect + tickInterval / 2) }
     }
 
-    /// Runs a batch on an engine; an engine error counts as an immediate OOM-free fault of
-    /// zero duration (the simulated engines do not raise).
-    static func execute(_ batch: DispatchedBatch, on engine: any InferenceEngine) -> EngineRun {
-        do {
-            return try engine.run(batch.items)
-        } catch {
-            preconditionFailure("simulated engines do not fail: \(error)")
+    mutating func handle(_ event: Event, now: Seconds) {
+        switch event {
+        case .arrival(let index):
+            arrivalsLeft -= 1
+            let submit = Self.submitMessage(for: requests[index])
+            deliver(runtime.receiveClient(.submit(submit), envelope: [ClusterSimulator.client], now: now), now: now)
+        case .batchDone(let index, let report):
+            guard agents[index].isAlive else { return }
+            let actions = agents[index].session.finished(report, now: now)
+            perform(actions, of: index, now: now)
+        case .tick:
+            for index in agents.indices where agents[index].isAlive {
+                let actions = agents[index].session.tick(now: now)
+                perform(actions, of: index, now: now)
+            }
+            deliver(runtime.tick(now: now), now: now)
+            if !isFinished && !isStalled() { events.schedule(.tick, at: now + tickInterval) }
+        case .retrainModels:
+            learning?.runDue(at: now, runtime: &runtime)
+            if !isFinished, let deadline = learning?.nextDeadline, deadline.isFinite {
+                events.schedule(.retrainModels, at: max(deadline, now))
+            }
+        case .retrainEstimator:
+            runtime.replaceEstimator(KNNBatchTimeEstimator(samples: estimatorSamples))
+            if !isFinished, let interval = estimatorRetrainInterval {
+                events.schedule(.retrainEstimator, at: now + interval)
+            }
+        case .drain:
+            deliver(runtime.beginDrain(now: now), now: now)
+        case .workerFails(let index):
+            agents[index].isAlive = false
         }
+    }
+
+    /// True once nothing can change any more although requests are unanswered: every arrival
+    /// is in, no batch runs, and no lost worker is still waiting to be declared lost.
+    mutating func isStalled() -> Bool {
+        let idle =
+            arrivalsLeft == 0 && runtime.scheduler.running.isEmpty
+            && runtime.workerCount <= agents.filter(\.isAlive).count
+        stalledTicks = idle ? stalledTicks + 1 : 0
+        return stalledTicks > 2
+    }
+
+    /// Performs a worker session's actions: messages go to the coordinator core, batches to
+    /// the engine, whose report comes back after the modelled duration.
+    mutating func perform(_ actions: [WorkerSession.Action], of index: Int, now: Seconds) {
+        for action in actions {
+            guard agents[index].isAlive else { return }
+            switch action {
+            case .send(let message):
+                deliver(runtime.receiveWorker(message, from: agents[index].routingID, now: now), now: now)
+            case .run(let batch):
+                let (report, duration) = BatchExecution.run(batch, on: agents[index].engine, timeScale: 1)
+                recorder.busyTime += duration
+                recorder.batches += 1
+                recorder.batchedRequests += batch.requests.count
+                if case .outOfMemory(let oom) = report {
+                    recorder.oomEvents += 1
+                    if oom.step == 0 { recorder.prefillOOMEvents += 1 }
+                }
+                events.schedule(.batchDone(worker: index, report: report), at: now + duration)
+            case .log:
+                break
+            case .exit:
+                agents[index].isAlive = false
+            }
+        }
+    }
+
+    /// Carries the coordinator core's outputs: directives to the worker sessions, replies to
+    /// the client, journal records to the metrics and the learning layer.
+    mutating func deliver(_ outputs: [CoordinatorOutput], now: Seconds) {
+        for output in outputs {
+            switch output {
+            case .worker(let routingID, let directive):
+                guard let index = agentIndex[routingID], agents[index].isAlive else { continue }
+                let actions = agents[index].session.received(directive, now: now)
+                perform(actions, of: index, now: now)
+            case .client(_, let reply):
+                receive(reply, now: now)
+            case .journal(let record):
+                observe(record, now: now)
+            case .status, .log:
+                break
+            }
+        }
+    }
+
+    /// The client's view: acknowledgements, and final answers (results and errors).
+    mutating func receive(_ reply: CoordinatorReply, now: Seconds) {
+        switch reply {
+        case .accepted(let message):
+            accepted.insert(message.id)
+        case .result:
+            // Measured from the journal's `completed` action, which carries the prediction.
+            answered += 1
+        case .error(let error):
+            answered += 1
+            recorder.errorCounts[error.code, default: 0] += 1
+            if let id = error.id, accepted.contains(id) {
+                recorder.failed += 1
+                recorder.lastFinish = max(recorder.lastFinish, now)
+            } else {
+                recorder.rejected += 1
+            }
+        case .cancelled, .pong:
+            break
+        }
+    }
+
+    /// What the coordinator journalled: finished batches feed the metrics, the estimator's
+    /// samples and the learning layer. Final failures are counted from the client's replies.
+    mutating func observe(_ record: JournalRecord, now: Seconds) {
+        let actions: [SchedulerAction]
+        switch record {
+        case .outcome(let outcome, _): actions = outcome
+        case .batchFailed(_, _, let outcome, _): actions = outcome
+        case .accepted, .dispatched, .cancelled, .failed: return
+        }
+        recorder.record(
+            actions.filter {
+                switch $0 {
+                case .failed, .rejected: false
+                default: true
+                }
+            }, now: now)
+        learning?.observe(actions, now: now)
+        for case .observedBatch(let observation) in actions {
+            estimatorSamples.append(
+                BatchTimeSample(
+                    features: BatchFeatures(
+                        batchSize: observation.predicted.batchSize, maxInput: observation.predicted.maxInput,
+                        maxGeneration: observation.actualMaxGeneration),
+                    seconds: observation.actualTime))
+        }
+    }
+
+    /// The submit a client would send for `request`: its declared input length, its token
+    /// cap, its deadline and the simulated engine's length hint.
+    static func submitMessage(for request: Request) -> SubmitMessage {
+        SubmitMessage(
+            id: request.id, application: request.application, instruction: request.instruction, input: request.input,
+            inputTokens: request.inputTokens, maxNewTokens: request.maxNewTokens,
+            deadlineMilliseconds: request.deadline.map { max(1, Int((($0 - request.arrival) * 1000).rounded(.up))) },
+            simulatedOutputTokens: request.referenceOutputTokens)
     }
 }

@@ -105,34 +105,35 @@ public struct SimulatedLearning: Sendable {
         }
     }
 
-    /// Runs the loops due at `now` and swaps accepted models into `scheduler`.
+    /// Runs the loops due at `now` and swaps accepted models into the coordinator core, as
+    /// the real coordinator's service loop does with a retraining thread's `ModelUpdate`.
     /// - Complexity: a forest's training for a predictor run, KNN evaluations for an estimator run.
-    public mutating func runDue(at now: Seconds, scheduler: inout Scheduler) {
+    public mutating func runDue(at now: Seconds, runtime: inout CoordinatorRuntime) {
         guard retrains else { return }
         for kind in schedule.due(at: now) {
             switch kind {
-            case .predictor: retrainPredictor(at: now, scheduler: &scheduler)
-            case .estimator: retrainEstimator(at: now, scheduler: &scheduler)
+            case .predictor: retrainPredictor(at: now, runtime: &runtime)
+            case .estimator: retrainEstimator(at: now, runtime: &runtime)
             }
         }
     }
 
-    private mutating func retrainPredictor(at now: Seconds, scheduler: inout Scheduler) {
+    private mutating func retrainPredictor(at now: Seconds, runtime: inout CoordinatorRuntime) {
         let recent = Self.window(loggedRequests, after: predictorThrough, limit: predictorTrainer.policy.recentRowLimit) {
             $0.logPosition
         }
         let outcome = predictorTrainer.retrain(
-            trainingSet: predictorTrainingSet, recent: recent, current: scheduler.predictor)
+            trainingSet: predictorTrainingSet, recent: recent, current: runtime.scheduler.predictor)
         guard let candidate = outcome.candidate else { return }
         note(candidate, at: now)
         guard candidate.decision == .accepted else { return }
         predictorModel = candidate.model
         predictorTrainingSet = candidate.trainingSet
         predictorThrough = candidate.dataThrough
-        scheduler.replacePredictor(candidate.model.makePredictor(), calibration: candidate.calibration)
+        runtime.replacePredictor(candidate.model.makePredictor(), calibration: candidate.calibration)
     }
 
-    private mutating func retrainEstimator(at now: Seconds, scheduler: inout Scheduler) {
+    private mutating func retrainEstimator(at now: Seconds, runtime: inout CoordinatorRuntime) {
         let recent = Self.window(loggedBatches, after: estimatorThrough, limit: estimatorTrainer.policy.recentRowLimit) {
             $0.logPosition
         }
@@ -141,7 +142,7 @@ public struct SimulatedLearning: Sendable {
         guard candidate.decision == .accepted else { return }
         estimatorModel = candidate.model
         estimatorThrough = candidate.dataThrough
-        scheduler.replaceEstimator(candidate.model.makeEstimator())
+        runtime.replaceEstimator(candidate.model.makeEstimator())
     }
 
     private mutating func note<Model, Example>(_ candidate: RetrainingCandidate<Model, Example>, at now: Seconds) {

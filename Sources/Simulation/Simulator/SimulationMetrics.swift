@@ -41,6 +41,11 @@ public struct SimulationMetrics: Sendable, Hashable {
     /// Per application, the share of completed requests whose length was within the upper
     /// bound predicted when they were submitted (`LengthPrediction.modelUpper`).
     public var upperBoundCoverage: [String: Double] = [:]
+    /// Batches requeued unchanged after a lost worker or an engine fault.
+    public var requeues = 0
+    /// Error replies by code (`deadline_exceeded`, `shutting_down`, `input_too_long`, ...),
+    /// refusals at submit and final failures alike.
+    public var errorCounts: [String: Int] = [:]
 }
 
 /// Accumulates a run's observations and produces `SimulationMetrics`.
@@ -55,6 +60,9 @@ public struct MetricsRecorder: Sendable {
     public var prefillOOMEvents = 0
     public var splits = 0
     public var continuations = 0
+    public var requeues = 0
+    /// Error replies by code, refusals and final failures alike.
+    public var errorCounts: [ErrorCode: Int] = [:]
     /// Per application: completed requests, and those within their predicted upper bound.
     public var boundChecks: [String: (completed: Int, covered: Int)] = [:]
     public var wastedMemoryAccess = 0.0
@@ -90,7 +98,8 @@ public struct MetricsRecorder: Sendable {
             case .observedBatch(let batch):
                 wastedMemoryAccess += batch.wastedMemoryAccess
                 tokenSlots += batch.predicted.batchSize * batch.actualMaxGeneration
-            case .accepted, .requeued: break
+            case .requeued: requeues += 1
+            case .accepted: break
             }
         }
     }
@@ -114,6 +123,8 @@ public struct MetricsRecorder: Sendable {
             busyFraction: busyTime / (Double(max(workers, 1)) * makespan), batches: batches,
             meanBatchSize: batches == 0 ? 0 : Double(batchedRequests) / Double(batches))
         metrics.upperBoundCoverage = boundChecks.mapValues { Double($0.covered) / Double(max(1, $0.completed)) }
+        metrics.requeues = requeues
+        metrics.errorCounts = Dictionary(uniqueKeysWithValues: errorCounts.map { ($0.key.rawValue, $0.value) })
         return metrics
     }
 }

@@ -23,6 +23,14 @@ extension CoordinatorRuntime {
         } catch {
             return [refusal(envelope, id: nil, error), .log(.debug, "client message refused: \(error)")]
         }
+        return receiveClient(message, envelope: envelope, now: now)
+    }
+
+    /// A decoded client message from behind `envelope` (routing id and delimiters). The
+    /// simulator's clients call this directly; the shell goes through the frames above.
+    /// - Complexity: a submit costs its prediction and insertion plus one dispatch round.
+    public mutating func receiveClient(_ message: ClientMessage, envelope: [[UInt8]], now: Double) -> [CoordinatorOutput] {
+        guard !envelope.isEmpty else { return [.log(.error, "client message without a routing id")] }
         switch message {
         case .submit(let submit): return self.submit(submit, envelope: envelope, now: now)
         case .cancel(let cancel): return self.cancel(cancel.id, envelope: envelope, now: now)

@@ -7,8 +7,8 @@ extension CoordinatorRuntime {
     /// `retrain` status event and a log line.
     /// - Complexity: O(queued batches × estimate) for a new estimator, O(1) otherwise.
     public mutating func apply(_ update: ModelUpdate, now: Double) -> [CoordinatorOutput] {
-        if let predictor = update.predictor { scheduler.replacePredictor(predictor, calibration: update.calibration) }
-        if let estimator = update.estimator { scheduler.replaceEstimator(estimator) }
+        if let predictor = update.predictor { replacePredictor(predictor, calibration: update.calibration) }
+        if let estimator = update.estimator { replaceEstimator(estimator) }
         let record = update.record
         let accepted = record.status == .accepted
         let unit = record.kind == .predictor ? "tokens" : "s"
@@ -26,5 +26,17 @@ extension CoordinatorRuntime {
                 "retrained \(record.kind) v\(record.version): \(accepted ? "accepted, now serving" : "rejected, keeping the model in service"); \(errors); \(summary)"
             ),
         ]
+    }
+
+    /// Serves with a new length predictor (and its held-out length distributions for the
+    /// uncertainty model); queued requests keep their predictions.
+    public mutating func replacePredictor(_ predictor: any LengthPredicting, calibration: LengthCalibration? = nil) {
+        scheduler.replacePredictor(predictor, calibration: calibration)
+    }
+
+    /// Serves with a new batch-time estimator; queued batches get new estimates.
+    /// - Complexity: O(queued batches × estimate).
+    public mutating func replaceEstimator(_ estimator: any BatchTimeEstimating) {
+        scheduler.replaceEstimator(estimator)
     }
 }

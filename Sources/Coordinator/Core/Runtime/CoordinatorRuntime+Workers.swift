@@ -13,13 +13,22 @@ extension CoordinatorRuntime {
                 workerError(routingID, MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames"))
             ]
         }
-        var message: WorkerMessage
+        let message: WorkerMessage
         do {
             // Batch reports carry every output text: only the transport limit applies.
             message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
         } catch {
             return [workerError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent a bad message: \(error)")]
         }
+        return receiveWorker(message, from: routingID, now: now)
+    }
+
+    /// A decoded worker message from the worker with `routingID`: screened, then acted on.
+    /// The simulator's workers call this directly; the shell goes through the frames above.
+    /// Any message counts as a heartbeat.
+    /// - Complexity: O(β) for a report plus the scheduler's work and one dispatch round.
+    public mutating func receiveWorker(_ message: WorkerMessage, from routingID: [UInt8], now: Double) -> [CoordinatorOutput] {
+        var message = message
         let screened = screen(message, from: routingID)
         guard let checked = screened.message else { return screened.outputs }
         message = checked

@@ -66,6 +66,11 @@ public struct WorkerSession: Sendable {
         } catch {
             return [.log(.warning, "ignored a bad message from the coordinator: \(error)")]
         }
+        return received(directive, now: now)
+    }
+
+    /// A decoded directive from the coordinator (the simulator's workers get these directly).
+    public mutating func received(_ directive: CoordinatorDirective, now: Double) -> [Action] {
         switch directive {
         case .welcome(let welcome):
             let first = !isWelcomed
