@@ -88,19 +88,22 @@ let package = Package(
         .executableTarget(name: "MagnusFuzz", dependencies: ["CoordinatorShell", "Coordinator"], swiftSettings: strict),
 
         // MARK: Tests
+        // Fixtures and shorthands shared by the test targets.
+        .target(name: "MagnusTestSupport", dependencies: ["Coordinator", "Shared"], path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: strict),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "CoordinatorShell"], swiftSettings: strict),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "MagnusTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "CoordinatorShell", "MagnusTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CoordinatorServiceTests",
             dependencies: [
                 "Coordinator", "CoordinatorShell", "Storage", "Worker", "WorkerShell", "Client", "ServiceSupport",
-                "Transport", "Shared",
+                "Transport", "Shared", "MagnusTestSupport",
             ],
             swiftSettings: strict),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WorkerShell"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "MagnusTestSupport"], swiftSettings: strict),
         .testTarget(name: "XGBoostRegressorTests", dependencies: ["XGBoostRegressor"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",

@@ -10,7 +10,7 @@ import Testing
 
 /// The write-ahead order of client replies.
 @Suite struct HeldRepliesTests {
-    static let client: [[UInt8]] = [Array("c".utf8)]
+    static let client = ClientEnvelope(client: RoutingID("c"))
 
     static func accepted(_ id: String) -> CoordinatorReply {
         .accepted(AcceptedMessage(id: RequestID(id), predictedTokens: 1, inputTokens: 1, queuePosition: 1, queueDepth: 1))

@@ -83,12 +83,18 @@ struct JournalRuntimeTests {
         #expect(Set(batch.requests.map(\.id)) == [RequestID("r1"), RequestID("r2")])
         h.now = 1
         let done = h.fromWorker("w1", RuntimeHarness.report(batch))
-        let answers = done.outputs.compactMap { output -> (envelope: [[UInt8]], result: ResultMessage)? in
+        let answers = done.outputs.compactMap { output -> (envelope: ClientEnvelope, result: ResultMessage)? in
             if case .client(let envelope, .result(let result)) = output { return (envelope, result) }
             return nil
         }
-        #expect(answers.count == 2)
-        #expect(answers.filter { !$0.envelope.isEmpty }.map(\.result.id) == [RequestID("r1")])
+        #expect(answers.map(\.result.id) == [RequestID("r1")])
+        #expect(answers.first?.envelope.client == RoutingID(RuntimeHarness.client))
+        // Both finished: the journal has both outcomes.
+        let finishedIDs = done.outputs.flatMap { output -> [RequestID] in
+            guard case .journal(.outcome(let actions, _)) = output else { return [] }
+            return actions.compactMap { if case .completed(let completed) = $0 { completed.request.id } else { nil } }
+        }
+        #expect(Set(finishedIDs) == [RequestID("r1"), RequestID("r2")])
         // Time waited before the restart counts: the arrival was 30 s before this run began.
         #expect(answers.allSatisfy { $0.result.responseMilliseconds >= 31_000 })
         // The unattached one is answered from the finished answers when its client comes back.

@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Foundation
 import Coordinator
 import CoordinatorShell
@@ -27,7 +28,7 @@ struct RetrainingLoopServiceTests {
                 id: RequestID("t\(index)"), application: index % 2 == 0 ? "gec" : "detox", instruction: "Rewrite:",
                 input: input, inputTokens: length + 3, maxNewTokens: 1024, arrival: Double(index) * 0.01,
                 referenceOutputTokens: 4 * length + 40)
-            for case .accepted(_, let prediction) in scheduler.submit(request, now: request.arrival) {
+            for case .accepted(_, let prediction) in scheduler.submit(request) {
                 try store.journalAccepted(
                     request, clientID: "c", fingerprint: ContentFingerprint(of: request).value, prediction: prediction,
                     at: request.arrival)

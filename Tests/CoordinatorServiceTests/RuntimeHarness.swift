@@ -1,5 +1,4 @@
 import Coordinator
-import Coordinator
 import CoordinatorShell
 import Client
 import ServiceSupport
@@ -32,12 +31,12 @@ struct RuntimeHarness {
 
         /// Replies to clients, with the routing id they go to.
         var replies: [(client: [UInt8], reply: CoordinatorReply)] {
-            outputs.compactMap { if case .client(let envelope, let reply) = $0 { (envelope[0], reply) } else { nil } }
+            outputs.compactMap { if case .client(let envelope, let reply) = $0 { (envelope.client.bytes, reply) } else { nil } }
         }
         /// Directives to workers, by routing id.
         var directives: [(worker: String, directive: CoordinatorDirective)] {
             outputs.compactMap {
-                if case .worker(let id, let directive) = $0 { (String(decoding: id, as: UTF8.self), directive) } else { nil }
+                if case .worker(let id, let directive) = $0 { (String(decoding: id.bytes, as: UTF8.self), directive) } else { nil }
             }
         }
         var events: [StatusEvent] {

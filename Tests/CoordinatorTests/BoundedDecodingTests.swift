@@ -1,6 +1,7 @@
 import Testing
 import Shared
 @testable import Coordinator
+import MagnusTestSupport
 
 /// Bounded decoding: capped batches whose memory is reserved for the cap, and requests that
 /// reach the cap continuing in later batches until their output is whole.
@@ -31,8 +32,8 @@ import Shared
 
     @Test func aBatchIsCappedAtItsMembersLargestReservedBoundAndItsItemsSaySo() throws {
         var scheduler = makeBoundedScheduler()
-        _ = scheduler.submit(request("r1", reference: 30), now: 0)
-        _ = scheduler.submit(request("r2", reference: 200, maxNewTokens: 20), now: 0)
+        _ = scheduler.submit(request("r1", reference: 30))
+        _ = scheduler.submit(request("r2", reference: 200, maxNewTokens: 20))
         let batchPulled = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)
         let batch = try #require(batchPulled)
         // Cap quantile 0.5 of the ratio × scale 10 = 51 tokens; r2 may only generate 20.
@@ -44,8 +45,8 @@ import Shared
 
     @Test func aRowStoppedAtTheCapContinuesAndItsOutputIsJoined() throws {
         var scheduler = makeBoundedScheduler()
-        _ = scheduler.submit(request("short", reference: 30), now: 0)
-        _ = scheduler.submit(request("long", reference: 120), now: 0)
+        _ = scheduler.submit(request("short", reference: 30))
+        _ = scheduler.submit(request("long", reference: 120))
         let firstPulled = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)
         let first = try #require(firstPulled)
         let cap = try #require(first.generationCap)
@@ -86,7 +87,7 @@ import Shared
 
     @Test func aRowThatEndsExactlyAtTheCapIsFinished() throws {
         var scheduler = makeBoundedScheduler()
-        _ = scheduler.submit(request("r", reference: 51), now: 0)
+        _ = scheduler.submit(request("r", reference: 51))
         let batchPulled = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)
         let batch = try #require(batchPulled)
         let actions = scheduler.complete(
@@ -100,7 +101,7 @@ import Shared
 
     @Test func aRowAtItsOwnTokenLimitIsFinishedEvenWithoutEOS() throws {
         var scheduler = makeBoundedScheduler()
-        _ = scheduler.submit(request("r", reference: 500, maxNewTokens: 40), now: 0)
+        _ = scheduler.submit(request("r", reference: 500, maxNewTokens: 40))
         let batchPulled = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)
         let batch = try #require(batchPulled)
         #expect(batch.items[0].maxNewTokens == 40)
@@ -114,7 +115,7 @@ import Shared
 
     @Test func aWorkerWithoutContinuationSupportGetsUncappedBatches() throws {
         var scheduler = makeBoundedScheduler()
-        _ = scheduler.submit(request("r", reference: 30), now: 0)
+        _ = scheduler.submit(request("r", reference: 30))
         var old = bigWorker
         old.continuation = false
         let pulled = scheduler.nextBatch(for: WorkerID("old"), capabilities: old, now: 0)
@@ -125,7 +126,7 @@ import Shared
     @Test func aRowTheEngineStoppedBelowTheCapStillContinues() throws {
         // The engine's own limit, or a character split at the cap, ends a row early without EOS.
         var scheduler = makeBoundedScheduler()
-        _ = scheduler.submit(request("r", reference: 300), now: 0)
+        _ = scheduler.submit(request("r", reference: 300))
         let pulled = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)
         let batch = try #require(pulled)
         let actions = scheduler.complete(
@@ -138,7 +139,7 @@ import Shared
 
     @Test func hugeTokenLimitsAreClampedToTheCache() {
         var scheduler = makeBoundedScheduler(capacity: 1_000)
-        let actions = scheduler.submit(request("r", reference: 30, maxNewTokens: Int.max / 2), now: 0)
+        let actions = scheduler.submit(request("r", reference: 30, maxNewTokens: Int.max / 2))
         guard case .accepted(_, let prediction) = actions.first else {
             Issue.record("not accepted: \(actions)")
             return
@@ -150,7 +151,7 @@ import Shared
     @Test func memoryIsReservedForTheCapSoBatchesPackToCapacity() {
         // Each request reserves 10 input + 51 capped tokens = 61 slots: six fit in 400.
         var scheduler = makeBoundedScheduler(capacity: 400)
-        for i in 0..<7 { _ = scheduler.submit(request("r\(i)", reference: 30), now: 0) }
+        for i in 0..<7 { _ = scheduler.submit(request("r\(i)", reference: 30)) }
         #expect(scheduler.queue.map(\.members.count) == [6, 1])
         for batch in scheduler.queue { #expect(batch.shape.kvTokens(upper: true) <= 400) }
     }
@@ -197,7 +198,7 @@ import Shared
         #expect(PrefillMemory(budgetBytes: 100, bytesPerToken: 0, bytesPerTokenPair: 1).requiredBytes(batchSize: 2, paddedInput: 5) == 50)
         // KV alone would take every request into one batch; the prefill allows 10 rows of 10 tokens.
         var scheduler = makeBoundedScheduler(prefill: prefill)
-        for i in 0..<15 { _ = scheduler.submit(request("r\(i)", reference: 30), now: 0) }
+        for i in 0..<15 { _ = scheduler.submit(request("r\(i)", reference: 30)) }
         #expect(scheduler.queue.map(\.members.count) == [10, 5])
         // A worker announcing a smaller prefill budget only gets batches that fit it.
         var small = bigWorker

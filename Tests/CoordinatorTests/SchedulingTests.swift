@@ -1,13 +1,14 @@
 import Testing
 import Shared
 @testable import Coordinator
+import MagnusTestSupport
 
 @Suite struct SchedulingTests {
     /// Two single-request batches: "short" (T_p = 10 s) and "long" (T_p = 100 s).
     func twoBatches(longArrival: Seconds, shortArrival: Seconds) -> Scheduler {
         var scheduler = makeScheduler(threshold: 1)
-        _ = scheduler.submit(makeRequest("long", input: 10, generation: 100, arrival: longArrival), now: longArrival)
-        _ = scheduler.submit(makeRequest("short", input: 10, generation: 10, arrival: shortArrival), now: shortArrival)
+        _ = scheduler.submit(makeRequest("long", input: 10, generation: 100, arrival: longArrival))
+        _ = scheduler.submit(makeRequest("short", input: 10, generation: 10, arrival: shortArrival))
         return scheduler
     }
 
@@ -27,11 +28,11 @@ import Shared
 
     @Test func oldLongBatchIsEventuallyServedUnderAStreamOfShortOnes() {
         var scheduler = makeScheduler(threshold: 1)
-        _ = scheduler.submit(makeRequest("long", input: 10, generation: 100, arrival: 0), now: 0)
+        _ = scheduler.submit(makeRequest("long", input: 10, generation: 100, arrival: 0))
         var servedLongAt: Seconds?
         for step in 1...200 {
             let now = Double(step) * 10
-            _ = scheduler.submit(makeRequest("s\(step)", input: 10, generation: 10, arrival: now), now: now)
+            _ = scheduler.submit(makeRequest("s\(step)", input: 10, generation: 10, arrival: now))
             guard let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: now) else { continue }
             if batch.requests.first?.id.rawValue == "long" {
                 servedLongAt = now
@@ -47,14 +48,14 @@ import Shared
 
     @Test func fcfsServesTheOldestBatchFirst() {
         var scheduler = makeScheduler(policy: .abp, threshold: 1)
-        _ = scheduler.submit(makeRequest("long", input: 10, generation: 100, arrival: 0), now: 0)
-        _ = scheduler.submit(makeRequest("short", input: 10, generation: 10, arrival: 1), now: 1)
+        _ = scheduler.submit(makeRequest("long", input: 10, generation: 100, arrival: 0))
+        _ = scheduler.submit(makeRequest("short", input: 10, generation: 10, arrival: 1))
         #expect(drain(&scheduler, now: 2) == [["long"], ["short"]])
     }
 
     @Test func workerGetsOnlyBatchesThatFitItsMemory() {
         var scheduler = makeScheduler(threshold: 1e12, capacity: 1_000)
-        for i in 0..<4 { _ = scheduler.submit(makeRequest("r\(i)", input: 100, generation: 100), now: 0) }
+        for i in 0..<4 { _ = scheduler.submit(makeRequest("r\(i)", input: 100, generation: 100)) }
         // One batch of 4 × 200 = 800 token slots.
         #expect(scheduler.queue.count == 1)
         let small = WorkerCapabilities(gpu: "s", model: "m", memoryBytes: 1_000, kvBudgetBytes: 600, kvBytesPerToken: 1)
@@ -65,8 +66,8 @@ import Shared
 
     @Test func completionAnswersEveryMemberAndObservesTheBatch() {
         var scheduler = makeScheduler()
-        _ = scheduler.submit(makeRequest("a", input: 10, generation: 5, arrival: 0), now: 0)
-        _ = scheduler.submit(makeRequest("b", input: 4, generation: 2, arrival: 1), now: 1)
+        _ = scheduler.submit(makeRequest("a", input: 10, generation: 5, arrival: 0))
+        _ = scheduler.submit(makeRequest("b", input: 4, generation: 2, arrival: 1))
         let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 2)!
         let actions = scheduler.complete(
             BatchReport(batchID: batch.id, worker: WorkerID("w"), duration: 3, outputs: [
@@ -87,8 +88,8 @@ import Shared
 
     @Test func reportMissingAnOutputRequeuesThatRequest() {
         var scheduler = makeScheduler()
-        _ = scheduler.submit(makeRequest("a", input: 10, generation: 5), now: 0)
-        _ = scheduler.submit(makeRequest("b", input: 10, generation: 5), now: 0)
+        _ = scheduler.submit(makeRequest("a", input: 10, generation: 5))
+        _ = scheduler.submit(makeRequest("b", input: 10, generation: 5))
         let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)!
         _ = scheduler.complete(
             BatchReport(batchID: batch.id, worker: WorkerID("w"), duration: 1, outputs: [
@@ -102,7 +103,7 @@ import Shared
 @Suite struct RecoveryTests {
     @Test func outOfMemorySplitsDownToASingleRequestThatFailsExplicitly() {
         var scheduler = makeScheduler()
-        for i in 0..<4 { _ = scheduler.submit(makeRequest("r\(i)", input: 10, generation: 10 + i), now: 0) }
+        for i in 0..<4 { _ = scheduler.submit(makeRequest("r\(i)", input: 10, generation: 10 + i)) }
         var failures: [MagnusError] = []
         var splits = 0
         var dispatches = 0
@@ -111,7 +112,7 @@ import Shared
             dispatches += 1
             #expect(dispatches <= 7, "an OOM must never loop")
             if dispatches > 7 { break }
-            for action in scheduler.failed(batch.id, reason: .outOfMemory(step: 3), now: 0) {
+            for action in scheduler.failed(batch.id, reason: .outOfMemory(step: 3)) {
                 switch action {
                 case .split(let parent, let children):
                     splits += 1
@@ -129,26 +130,26 @@ import Shared
 
     @Test func splitHalvesAreSealedAndHaveEqualSize() {
         var scheduler = makeScheduler()
-        for i in 0..<6 { _ = scheduler.submit(makeRequest("r\(i)", input: 10, generation: 10 * (i + 1)), now: 0) }
+        for i in 0..<6 { _ = scheduler.submit(makeRequest("r\(i)", input: 10, generation: 10 * (i + 1))) }
         let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0)!
-        _ = scheduler.failed(batch.id, reason: .outOfMemory(step: 0), now: 0)
+        _ = scheduler.failed(batch.id, reason: .outOfMemory(step: 0))
         #expect(scheduler.queue.map(\.members.count) == [3, 3])
         #expect(scheduler.queue.allSatisfy { $0.isSealed })
         // The halves group by predicted length: the three shortest together.
         #expect(scheduler.queue[0].members.map(\.request.id.rawValue) == ["r0", "r1", "r2"])
-        _ = scheduler.submit(makeRequest("new", input: 10, generation: 10), now: 0)
+        _ = scheduler.submit(makeRequest("new", input: 10, generation: 10))
         #expect(scheduler.queue.count == 3)
     }
 
     @Test func lostWorkerRequeuesTheBatchAndAPoisonBatchEventuallyFails() {
         var scheduler = makeScheduler(maxAttempts: 2)
-        _ = scheduler.submit(makeRequest("a", input: 10, generation: 5), now: 0)
+        _ = scheduler.submit(makeRequest("a", input: 10, generation: 5))
         var requeues = 0
         var failed: [MagnusError] = []
         var rounds = 0
         while let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: bigWorker, now: 0), rounds < 10 {
             rounds += 1
-            for action in scheduler.failed(batch.id, reason: .workerLost, now: 0) {
+            for action in scheduler.failed(batch.id, reason: .workerLost) {
                 if case .requeued = action { requeues += 1 }
                 if case .failed(_, let error) = action { failed.append(error) }
             }

@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Shared
 
 /// A predictor that returns whatever the test put in `referenceOutputTokens`.

@@ -74,7 +74,7 @@ import Shared
         for i in 0..<6 {
             var request = makeRequest("r\(i)", input: 10, generation: 10, app: "a")
             request.maxNewTokens = 400
-            _ = scheduler.submit(request, now: 0)
+            _ = scheduler.submit(request)
         }
         // Point predictions alone (median 51 + 10 input) would put all six in one batch
         // (6 × 61 = 366 ≤ 400). With the risk bound: three members may each generate up to
@@ -89,7 +89,7 @@ import Shared
         for i in 0..<6 {
             var request = makeRequest("r\(i)", input: 10, generation: 51, app: "a")
             request.maxNewTokens = 400
-            _ = plain.submit(request, now: 0)
+            _ = plain.submit(request)
         }
         #expect(plain.queue.map(\.members.count) == [6])
     }

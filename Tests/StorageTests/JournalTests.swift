@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Foundation
 import Shared
 import Testing
@@ -56,7 +57,7 @@ import Testing
                 var scheduler = makeScheduler(batchSize: 2)
                 for request in unfinished {
                     #expect(
-                        scheduler.submit(request, now: 0).contains { if case .accepted = $0 { true } else { false } })
+                        scheduler.submit(request).contains { if case .accepted = $0 { true } else { false } })
                 }
             }
             let outcomes = try inspect(directory, "SELECT run, id, outcome FROM batches ORDER BY run, id")
@@ -182,7 +183,7 @@ import Testing
                 try submit(makeRequest("y", generation: 20), to: &scheduler, store: store, now: 0)
                 let batch = try dispatch(&scheduler, to: "w", store: store, now: 1)
                 let reason = BatchFailure.outOfMemory(step: 7)
-                let split = scheduler.failed(batch.id, reason: reason, now: 2)
+                let split = scheduler.failed(batch.id, reason: reason)
                 try store.recordFailure(of: batch.id, reason: reason, actions: split, at: 2)
                 guard case .split(_, let children)? = split.first else {
                     Issue.record("expected a split, got \(split)")
@@ -200,7 +201,7 @@ import Testing
 
                 // One half runs out of memory alone: the request fails for good.
                 let half = try dispatch(&scheduler, to: "w", store: store, now: 3)
-                let final = scheduler.failed(half.id, reason: reason, now: 4)
+                let final = scheduler.failed(half.id, reason: reason)
                 try store.recordFailure(of: half.id, reason: reason, actions: final, at: 4)
                 let failed = try #require(try store.finishedResult(half.requests[0].id))
                 #expect(failed.status == .failed && failed.error?.code == .outOfMemory)
@@ -221,7 +222,7 @@ import Testing
                         )
                     }
                 }
-                for i in 0..<8 { _ = scheduler.submit(makeRequest("k\(i)", arrival: Double(i)), now: Double(i)) }
+                for i in 0..<8 { _ = scheduler.submit(makeRequest("k\(i)", arrival: Double(i))) }
                 let batch = try dispatch(&scheduler, to: "w", store: store, now: 60)
                 try store.record(scheduler.complete(report(for: batch), now: 61), at: 61)
                 _ = try dispatch(&scheduler, to: "w", store: store, now: 62)

@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Shared
 import Testing
 

@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Foundation
 import Shared
 import Storage
@@ -54,7 +55,7 @@ func makeScheduler(batchSize: Int = 2) -> Scheduler {
 @discardableResult
 func submit(_ request: Request, to scheduler: inout Scheduler, store: LogStore, now: Seconds) throws -> LengthPrediction
 {
-    for action in scheduler.submit(request, now: now) {
+    for action in scheduler.submit(request) {
         if case .accepted(_, let prediction) = action {
             try store.journalAccepted(request, clientID: "client", fingerprint: 42, prediction: prediction, at: now)
             return prediction

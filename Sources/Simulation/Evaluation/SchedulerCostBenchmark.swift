@@ -61,7 +61,7 @@ public struct SchedulerCostBenchmark: Sendable {
             request.arrival = now
             next += 1
             let start = clock.now
-            _ = scheduler.submit(request, now: now)
+            _ = scheduler.submit(request)
             if timed { submitTimes.append(PredictorBenchmark.seconds(start.duration(to: clock.now)) * 1e6) }
         }
         while scheduler.queuedRequestCount < depth { submitOne(timed: false) }
@@ -69,7 +69,7 @@ public struct SchedulerCostBenchmark: Sendable {
         for _ in 0..<rounds {
             now += 0.05
             let start = clock.now
-            let batch = scheduler.nextBatch(for: WorkerID("w"), capabilities: worker, now: now)
+            let batch = scheduler.dispatch(to: WorkerID("w"), capabilities: worker, now: now).dispatchedBatch
             dispatchTimes.append(PredictorBenchmark.seconds(start.duration(to: clock.now)) * 1e6)
             guard let batch else { break }
             _ = scheduler.complete(

@@ -49,7 +49,7 @@ public struct ClusterSimulator: Sendable {
 
     /// One simulated worker agent: the production session state machine and its engine.
     struct Agent: Sendable {
-        var routingID: [UInt8]
+        var routingID: RoutingID
         var session: WorkerSession
         var engine: any InferenceEngine
         var isAlive = true
@@ -73,7 +73,7 @@ public struct ClusterSimulator: Sendable {
     public var tickInterval: Seconds
 
     /// The routing id of the one simulated client connection.
-    static let client: [UInt8] = Array("sim-client".utf8)
+    static let client = ClientEnvelope(client: RoutingID("sim-client"))
 
     /// - Parameters:
     ///   - scheduler: the scheduling core the coordinator runs (policy, predictor, estimator).
@@ -154,13 +154,13 @@ struct SimulationRun {
     var arrivalsLeft: Int
     /// Consecutive ticks on which nothing could move any more.
     var stalledTicks = 0
-    var agentIndex: [[UInt8]: Int] = [:]
+    var agentIndex: [RoutingID: Int] = [:]
 
     init(simulator: ClusterSimulator) {
         runtime = simulator.runtime
         agents = simulator.workers.map { worker in
             ClusterSimulator.Agent(
-                routingID: Array(worker.id.rawValue.utf8),
+                routingID: RoutingID(worker.id.rawValue),
                 session: WorkerSession(worker: worker.id, capabilities: worker.engine.capabilities), engine: worker.engine)
         }
         requests = simulator.requests
@@ -206,7 +206,7 @@ struct SimulationRun {
         case .arrival(let index):
             arrivalsLeft -= 1
             let submit = Self.submitMessage(for: requests[index])
-            deliver(runtime.receiveClient(.submit(submit), envelope: [ClusterSimulator.client], now: now), now: now)
+            deliver(runtime.receiveClient(.submit(submit), envelope: ClusterSimulator.client, now: now), now: now)
         case .batchDone(let index, let report):
             guard agents[index].isAlive else { return }
             let actions = agents[index].session.finished(report, now: now)

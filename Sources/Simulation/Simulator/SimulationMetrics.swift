@@ -99,7 +99,7 @@ public struct MetricsRecorder: Sendable {
                 wastedMemoryAccess += batch.wastedMemoryAccess
                 tokenSlots += batch.predicted.batchSize * batch.actualMaxGeneration
             case .requeued: requeues += 1
-            case .accepted: break
+            case .accepted, .dispatched: break
             }
         }
     }

@@ -3,9 +3,9 @@ import Shared
 /// What the coordinator runtime asks its shell to do: send, publish or log.
 public enum CoordinatorOutput: Sendable, Hashable {
     /// Send `reply` on the client socket behind `envelope` (routing id and delimiters).
-    case client(envelope: [[UInt8]], reply: CoordinatorReply)
+    case client(envelope: ClientEnvelope, reply: CoordinatorReply)
     /// Send `directive` on the worker socket to the worker with `routingID`.
-    case worker(routingID: [UInt8], directive: CoordinatorDirective)
+    case worker(routingID: RoutingID, directive: CoordinatorDirective)
     /// Publish on the status socket.
     case status(StatusMessage)
     /// Write a log line.
@@ -16,8 +16,8 @@ public enum CoordinatorOutput: Sendable, Hashable {
     /// The multipart message for the socket it goes to; nil for a log line.
     public var frames: [[UInt8]]? {
         switch self {
-        case .client(let envelope, let reply): envelope + [reply.payload]
-        case .worker(let routingID, let directive): [routingID, directive.payload]
+        case .client(let envelope, let reply): envelope.frames + [reply.payload]
+        case .worker(let routingID, let directive): [routingID.bytes, directive.payload]
         case .status(let message): message.frames
         case .log, .journal: nil
         }

@@ -5,7 +5,7 @@ extension CoordinatorRuntime {
     /// limits (`input_too_long`), the application name (`invalid_request`), the queue length
     /// and the client's in-flight requests (`overloaded`, backpressure: retry later).
     /// - Complexity: O(1) plus the input's length.
-    func admissionRefusal(_ request: Request, client: [UInt8]) -> MagnusError? {
+    func admissionRefusal(_ request: Request, client: RoutingID) -> MagnusError? {
         let applicationBytes = request.application.utf8.count
         guard (1...WireProtocol.maxApplicationBytes).contains(applicationBytes) else {
             return MagnusError(.invalidRequest, "application must be 1...\(WireProtocol.maxApplicationBytes) bytes, got \(applicationBytes)")
@@ -29,18 +29,23 @@ extension CoordinatorRuntime {
         return nil
     }
 
-    /// The refusal of a just-queued request whose forecast completion is past its deadline,
-    /// or nil when it may make it (or no forecast can be made yet).
-    /// - Complexity: O(queued batches + running batches).
-    func missedDeadline(_ request: Request, now: Double) -> MagnusError? {
-        guard settings.refuseMissedDeadlines, let deadline = request.deadline,
-            let batch = scheduler.queue.first(where: { $0.members.last?.request.id == request.id })?.id,
-            let completion = forecast.completion(ofBatch: batch, in: scheduler, workers: workers.count, now: now),
-            completion > deadline
-        else { return nil }
-        return MagnusError(
-            .deadlineExceeded,
-            "predicted to finish in \(Self.format(completion - now)) s, after its deadline of \(Self.format(deadline - now)) s; refused at once")
+    /// The scheduler's admission check for a submit with a deadline: with the request in
+    /// its batch, the refusal when that batch's forecast completion is past the deadline, or
+    /// nil when it may make it (or no forecast can be made yet). A refused request never
+    /// enters the queue.
+    /// - Complexity: the check costs O(queued batches + running batches).
+    func deadlineAdmission(for request: Request, now: Double) -> (Scheduler, BatchID) -> MagnusError? {
+        guard settings.refuseMissedDeadlines, let deadline = request.deadline else { return { _, _ in nil } }
+        let forecast = self.forecast
+        let workerCount = workers.count
+        return { scheduler, batch in
+            guard let completion = forecast.completion(ofBatch: batch, in: scheduler, workers: workerCount, now: now),
+                completion > deadline
+            else { return nil }
+            return MagnusError(
+                .deadlineExceeded,
+                "predicted to finish in \(Self.format(completion - now)) s, after its deadline of \(Self.format(deadline - now)) s; refused at once")
+        }
     }
 
     /// Feeds the forecast with a finished batch's estimate and dispatch-to-result time.

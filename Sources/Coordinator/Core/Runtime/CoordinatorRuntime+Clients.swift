@@ -8,11 +8,11 @@ extension CoordinatorRuntime {
             // No routing id to answer to: a ROUTER always adds one, so this is a shell bug.
             return [.log(.error, "client message without a routing id (\(frames.count) frames)")]
         }
-        let envelope = Array(frames.dropLast())
-        guard envelope.dropFirst().allSatisfy(\.isEmpty) else {
+        let envelope = ClientEnvelope(client: RoutingID(frames[0]), delimiters: frames.count - 2)
+        guard frames.dropFirst().dropLast().allSatisfy(\.isEmpty) else {
             return [
                 refusal(
-                    [frames[0]], id: nil,
+                    ClientEnvelope(client: envelope.client), id: nil,
                     MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames")),
                 .log(.debug, "client sent \(frames.count - 1) frames"),
             ]
@@ -29,8 +29,7 @@ extension CoordinatorRuntime {
     /// A decoded client message from behind `envelope` (routing id and delimiters). The
     /// simulator's clients call this directly; the shell goes through the frames above.
     /// - Complexity: a submit costs its prediction and insertion plus one dispatch round.
-    public mutating func receiveClient(_ message: ClientMessage, envelope: [[UInt8]], now: Double) -> [CoordinatorOutput] {
-        guard !envelope.isEmpty else { return [.log(.error, "client message without a routing id")] }
+    public mutating func receiveClient(_ message: ClientMessage, envelope: ClientEnvelope, now: Double) -> [CoordinatorOutput] {
         switch message {
         case .submit(let submit): return self.submit(submit, envelope: envelope, now: now)
         case .cancel(let cancel): return self.cancel(cancel.id, envelope: envelope, now: now)
@@ -48,7 +47,7 @@ extension CoordinatorRuntime {
 
     // MARK: - Submit
 
-    private mutating func submit(_ submit: SubmitMessage, envelope: [[UInt8]], now: Double) -> [CoordinatorOutput] {
+    private mutating func submit(_ submit: SubmitMessage, envelope: ClientEnvelope, now: Double) -> [CoordinatorOutput] {
         let id = submit.id
         let request: Request
         let fingerprint: ContentFingerprint
@@ -72,23 +71,19 @@ extension CoordinatorRuntime {
         if isDraining {
             return [refusal(envelope, id: id, MagnusError(.shuttingDown, "the coordinator is shutting down; resubmit later"))]
         }
-        if let error = admissionRefusal(request, client: envelope[0]) { return [refusal(envelope, id: id, error)] }
+        if let error = admissionRefusal(request, client: envelope.client) { return [refusal(envelope, id: id, error)] }
 
         var out: [CoordinatorOutput] = []
-        for action in scheduler.submit(request, now: now) {
+        let deadlineCheck = deadlineAdmission(for: request, now: now)
+        for action in scheduler.submit(request, admit: deadlineCheck) {
             switch action {
             case .accepted(_, let prediction):
-                if let error = missedDeadline(request, now: now) {
-                    _ = scheduler.cancel(id)
-                    out.append(refusal(envelope, id: id, error))
-                    continue
-                }
                 let record = PendingRequest(
                     envelope: envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
                     predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)
                 pending[id] = record
                 if let deadline = request.deadline { deadlines[id] = deadline }
-                journal(.accepted(request, client: Self.name(envelope[0]), fingerprint: fingerprint, prediction: prediction, at: now), into: &out)
+                journal(.accepted(request, client: envelope.client.description, fingerprint: fingerprint, prediction: prediction, at: now), into: &out)
                 out.append(.client(envelope: envelope, reply: .accepted(acceptance(of: id, record, justInserted: true))))
             case .rejected(_, let error):
                 out.append(refusal(envelope, id: id, error))
@@ -138,7 +133,7 @@ extension CoordinatorRuntime {
         return .success((request, fingerprint))
     }
 
-    private mutating func duplicate(_ id: RequestID, _ envelope: [[UInt8]]) -> CoordinatorOutput {
+    private mutating func duplicate(_ id: RequestID, _ envelope: ClientEnvelope) -> CoordinatorOutput {
         refusal(envelope, id: id, MagnusError(.duplicateID, "request \(id) was already submitted with different content"))
     }
 
@@ -170,7 +165,7 @@ extension CoordinatorRuntime {
 
     // MARK: - Cancel
 
-    private mutating func cancel(_ id: RequestID, envelope: [[UInt8]], now: Double) -> [CoordinatorOutput] {
+    private mutating func cancel(_ id: RequestID, envelope: ClientEnvelope, now: Double) -> [CoordinatorOutput] {
         guard let record = pending[id] else {
             let reason = finished[id] != nil ? "finished" : "unknown"
             return [.client(envelope: envelope, reply: .cancelled(CancelledMessage(id: id, cancelled: false, reason: reason)))]
@@ -184,7 +179,7 @@ extension CoordinatorRuntime {
         let reply = CoordinatorReply.cancelled(CancelledMessage(id: id, cancelled: true))
         var out: [CoordinatorOutput] = [.client(envelope: envelope, reply: reply)]
         journal(.cancelled(id, at: now), into: &out)
-        if record.envelope != envelope { out.append(.client(envelope: record.envelope, reply: reply)) }
+        if let waiting = record.envelope, waiting != envelope { out.append(.client(envelope: waiting, reply: reply)) }
         return out
     }
 }

@@ -23,11 +23,11 @@ extension CoordinatorRuntime {
         var recovered = 0
         for request in requests where pending[request.id] == nil && !scheduler.contains(request.id) {
             let fingerprint = ContentFingerprint(of: request)
-            for action in scheduler.submit(request, now: now) {
+            for action in scheduler.submit(request) {
                 switch action {
                 case .accepted(let id, let prediction):
                     pending[id] = PendingRequest(
-                        envelope: [], fingerprint: fingerprint, inputTokens: request.inputTokens,
+                        envelope: nil, fingerprint: fingerprint, inputTokens: request.inputTokens,
                         predictedTokens: prediction.expected, arrival: request.arrival, deadline: request.deadline)
                     if let deadline = request.deadline { deadlines[id] = deadline }
                     recovered += 1
@@ -73,8 +73,10 @@ extension CoordinatorRuntime {
             pending[id] = nil
             deadlines[id] = nil
             withdrawn.insert(id)
-            out.append(
-                refusal(record.envelope, id: id, MagnusError(.internalError, "the log store could not record the request: \(reason)")))
+            if let envelope = record.envelope {
+                out.append(
+                    refusal(envelope, id: id, MagnusError(.internalError, "the log store could not record the request: \(reason)")))
+            }
         }
         if !withdrawn.isEmpty {
             out.append(.log(.error, "journal failed: \(withdrawn.count) accepts withdrawn: \(reason)"))

@@ -11,7 +11,7 @@ extension CoordinatorRuntime {
     /// `malformed_message` and ignored. Free text is shortened.
     /// - Returns: the message to act on (nil: refused), and the error replies to send.
     /// - Complexity: O(β) for a report.
-    mutating func screen(_ message: WorkerMessage, from routingID: [UInt8]) -> (message: WorkerMessage?, outputs: [CoordinatorOutput]) {
+    mutating func screen(_ message: WorkerMessage, from routingID: RoutingID) -> (message: WorkerMessage?, outputs: [CoordinatorOutput]) {
         switch message {
         case .hello(let hello):
             guard let problem = Self.problem(with: hello) else { return (message, []) }
@@ -39,20 +39,20 @@ extension CoordinatorRuntime {
     }
 
     /// The request ids of `batch` if it is the one this worker holds.
-    private func ownBatchMembers(_ batch: BatchID, _ routingID: [UInt8]) -> [RequestID]? {
+    private func ownBatchMembers(_ batch: BatchID, _ routingID: RoutingID) -> [RequestID]? {
         guard workers[routingID]?.batch == batch, let running = scheduler.running[batch] else { return nil }
         return running.members.map(\.request.id)
     }
 
-    private mutating func faulted(_ batch: BatchID, _ problem: String, _ routingID: [UInt8]) -> (message: WorkerMessage?, outputs: [CoordinatorOutput]) {
+    private mutating func faulted(_ batch: BatchID, _ problem: String, _ routingID: RoutingID) -> (message: WorkerMessage?, outputs: [CoordinatorOutput]) {
         let error = MagnusError(.invalidReport, "report on \(batch) refused: \(problem); the batch is requeued")
         return (
             .fault(FaultMessage(batchID: batch, message: "invalid report: \(problem)")),
-            [screenError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent an invalid report on \(batch): \(problem)")]
+            [screenError(routingID, error), .log(.warning, "worker \(routingID) sent an invalid report on \(batch): \(problem)")]
         )
     }
 
-    private mutating func screenError(_ routingID: [UInt8], _ error: MagnusError) -> CoordinatorOutput {
+    private mutating func screenError(_ routingID: RoutingID, _ error: MagnusError) -> CoordinatorOutput {
         metrics.recordError(error.code)
         return .worker(routingID: routingID, directive: .error(ErrorMessage(error)))
     }

@@ -6,8 +6,7 @@ extension CoordinatorRuntime {
     public mutating func snapshot(now: Double) -> StatusSnapshot {
         let summary = metrics.summary(at: now)
         let workerStates = workers.values.sorted { $0.id < $1.id }.map { record in
-            var size: Int?
-            if case .busy(_, let count) = record.state { size = count }
+            let size = record.batch.flatMap { scheduler.running[$0]?.members.count }
             return WorkerStatus(
                 worker: record.id, state: record.status, batchID: record.batch, batchSize: size,
                 stateSeconds: max(0, now - record.stateSince), completedBatches: record.completedBatches,

@@ -7,7 +7,7 @@ extension CoordinatorRuntime {
         guard frames.count >= 2 else {
             return [.log(.error, "worker message without a routing id (\(frames.count) frames)")]
         }
-        let routingID = frames[0]
+        let routingID = RoutingID(frames[0])
         guard frames.dropFirst().dropLast().allSatisfy(\.isEmpty) else {
             return [
                 workerError(routingID, MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames"))
@@ -18,7 +18,7 @@ extension CoordinatorRuntime {
             // Batch reports carry every output text: only the transport limit applies.
             message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
         } catch {
-            return [workerError(routingID, error), .log(.warning, "worker \(Self.name(routingID)) sent a bad message: \(error)")]
+            return [workerError(routingID, error), .log(.warning, "worker \(routingID) sent a bad message: \(error)")]
         }
         return receiveWorker(message, from: routingID, now: now)
     }
@@ -27,57 +27,44 @@ extension CoordinatorRuntime {
     /// The simulator's workers call this directly; the shell goes through the frames above.
     /// Any message counts as a heartbeat.
     /// - Complexity: O(β) for a report plus the scheduler's work and one dispatch round.
-    public mutating func receiveWorker(_ message: WorkerMessage, from routingID: [UInt8], now: Double) -> [CoordinatorOutput] {
-        var message = message
+    public mutating func receiveWorker(_ message: WorkerMessage, from routingID: RoutingID, now: Double) -> [CoordinatorOutput] {
         let screened = screen(message, from: routingID)
-        guard let checked = screened.message else { return screened.outputs }
-        message = checked
+        guard let message = screened.message else { return screened.outputs }
         if case .hello(let hello) = message { return self.hello(hello, from: routingID, now: now) }
-        guard workers[routingID] != nil else {
+        guard var record = workers[routingID] else {
             if case .goodbye = message { return [] }
             return [
-                workerError(routingID, MagnusError(.unknownWorker, "unknown worker \(Self.name(routingID)); send hello")),
-                .log(.info, "message from unknown worker \(Self.name(routingID)); asked it to say hello"),
+                workerError(routingID, MagnusError(.unknownWorker, "unknown worker \(routingID); send hello")),
+                .log(.info, "message from unknown worker \(routingID); asked it to say hello"),
             ]
         }
-        workers[routingID]!.lastHeard = now
+        record.lastHeard = now
+        workers[routingID] = record
         var out = screened.outputs
         switch message {
-        case .hello: break
-        case .ready: ready(routingID, now: now, into: &out)
-        case .heartbeat: break
+        case .hello, .heartbeat: break
+        case .ready: ready(record, now: now, into: &out)
         case .result(let result):
-            guard let batch = owned(result.batchID, by: routingID, into: &out) else { break }
+            guard let batch = owned(result.batchID, by: record, into: &out) else { break }
             observeCompletion(of: batch, now: now)
             let report = BatchReport(
-                batchID: batch, worker: workers[routingID]!.id, duration: result.duration, outputs: result.outputs.map(\.output))
+                batchID: batch, worker: record.id, duration: result.duration, outputs: result.outputs.map(\.output))
             release(routingID, completed: true, now: now)
             let actions = scheduler.complete(report, now: now)
             journal(.outcome(actions, at: now), into: &out)
             for action in actions { out += handle(action, now: now) }
         case .outOfMemory(let oom):
-            guard let batch = owned(oom.batchID, by: routingID, into: &out) else { break }
-            release(routingID, completed: false, now: now)
+            guard let batch = owned(oom.batchID, by: record, into: &out) else { break }
             out.append(
                 .log(
                     .info,
-                    "batch \(batch) ran out of memory on \(workers[routingID]!.id) at step \(oom.step) (\(oom.requiredBytes) > \(oom.availableBytes) bytes)"
+                    "batch \(batch) ran out of memory on \(record.id) at step \(oom.step) (\(oom.requiredBytes) > \(oom.availableBytes) bytes)"
                 ))
-            let actions = scheduler.failed(batch, reason: .outOfMemory(step: oom.step), now: now)
-            journal(.batchFailed(batch, .outOfMemory(step: oom.step), actions: actions, at: now), into: &out)
-            let parts = actions.reduce(0) { count, action in
-                if case .split(_, let children) = action { return count + children.count }
-                return count
-            }
-            metrics.recordOutOfMemory(splitInto: parts)
-            for action in actions { out += handle(action, now: now, worker: workers[routingID]?.id) }
+            failBatch(batch, of: record, reason: .outOfMemory(step: oom.step), now: now, into: &out)
         case .fault(let fault):
-            guard let batch = owned(fault.batchID, by: routingID, into: &out) else { break }
-            release(routingID, completed: false, now: now)
-            out.append(.log(.warning, "engine fault on \(workers[routingID]!.id), batch \(batch): \(fault.message)"))
-            let actions = scheduler.failed(batch, reason: .engineFault(fault.message), now: now)
-            journal(.batchFailed(batch, .engineFault(fault.message), actions: actions, at: now), into: &out)
-            for action in actions { out += handle(action, now: now) }
+            guard let batch = owned(fault.batchID, by: record, into: &out) else { break }
+            out.append(.log(.warning, "engine fault on \(record.id), batch \(batch): \(fault.message)"))
+            failBatch(batch, of: record, reason: .engineFault(fault.message), now: now, into: &out)
         case .goodbye(let goodbye):
             remove(routingID, reason: "said goodbye" + (goodbye.reason.map { " (\($0))" } ?? ""), lost: false, now: now, into: &out)
         }
@@ -88,7 +75,7 @@ extension CoordinatorRuntime {
 
     /// A send to the worker failed because it is gone (the socket reported it unroutable):
     /// the worker is removed and its batch requeued.
-    public mutating func workerUnreachable(_ routingID: [UInt8], now: Double) -> [CoordinatorOutput] {
+    public mutating func workerUnreachable(_ routingID: RoutingID, now: Double) -> [CoordinatorOutput] {
         var out: [CoordinatorOutput] = []
         guard workers[routingID] != nil else { return out }
         metrics.recordWorkerLost()
@@ -100,7 +87,7 @@ extension CoordinatorRuntime {
 
     // MARK: - Membership
 
-    private mutating func hello(_ hello: HelloMessage, from routingID: [UInt8], now: Double) -> [CoordinatorOutput] {
+    private mutating func hello(_ hello: HelloMessage, from routingID: RoutingID, now: Double) -> [CoordinatorOutput] {
         var out: [CoordinatorOutput] = []
         guard hello.protocolVersion == WireProtocol.version else {
             return [
@@ -115,12 +102,13 @@ extension CoordinatorRuntime {
                 workerError(routingID, MagnusError(.malformedMessage, "capabilities need kv_budget_bytes > 0, kv_bytes_per_token > 0, max_batch_size >= 0"))
             ]
         }
-        if let known = workers[routingID] {
+        if var known = workers[routingID] {
             if known.batch == nil {
                 // A repeated hello (a retry, or the answer to unknown_worker): welcome again.
-                workers[routingID]!.capabilities = capabilities
-                workers[routingID]!.id = hello.worker
-                workers[routingID]!.lastHeard = now
+                known.capabilities = capabilities
+                known.id = hello.worker
+                known.lastHeard = now
+                workers[routingID] = known
                 return [.worker(routingID: routingID, directive: .welcome(welcome(hello.worker)))]
             }
             // The worker restarted while we thought it was running a batch: that batch is gone.
@@ -128,8 +116,8 @@ extension CoordinatorRuntime {
         }
         workers[routingID] = WorkerRecord(
             routingID: routingID, id: hello.worker, capabilities: capabilities, stateSince: now, lastHeard: now)
-        if Array(hello.worker.rawValue.utf8) != routingID {
-            out.append(.log(.warning, "worker \(hello.worker) uses routing id \(Self.name(routingID)); set the routing id to the worker name"))
+        if RoutingID(hello.worker.rawValue) != routingID {
+            out.append(.log(.warning, "worker \(hello.worker) uses routing id \(routingID); set the routing id to the worker name"))
         }
         out.append(.worker(routingID: routingID, directive: .welcome(welcome(hello.worker))))
         out.append(.status(.event(StatusEvent(kind: .workerUp, time: now, worker: hello.worker))))
@@ -148,99 +136,121 @@ extension CoordinatorRuntime {
             heartbeatTimeoutMilliseconds: Int(settings.heartbeatTimeout * 1000))
     }
 
-    private mutating func ready(_ routingID: [UInt8], now: Double, into out: inout [CoordinatorOutput]) {
-        if let batch = workers[routingID]!.batch {
+    private mutating func ready(_ record: WorkerRecord, now: Double, into out: inout [CoordinatorOutput]) {
+        if let batch = record.batch {
             // It says it is idle while we think it runs a batch: that batch is lost.
-            out.append(.log(.warning, "worker \(workers[routingID]!.id) is ready while holding \(batch); requeueing it"))
-            release(routingID, completed: false, now: now)
-            let actions = scheduler.failed(batch, reason: .workerLost, now: now)
-            journal(.batchFailed(batch, .workerLost, actions: actions, at: now), into: &out)
-            for action in actions { out += handle(action, now: now) }
+            out.append(.log(.warning, "worker \(record.id) is ready while holding \(batch); requeueing it"))
+            failBatch(batch, of: record, reason: .workerLost, now: now, into: &out)
         }
-        if workers[routingID]!.state != .idle {
-            workers[routingID]!.state = .idle
-            workers[routingID]!.stateSince = now
-            idle.append(routingID)
-        }
+        guard var current = workers[record.routingID], current.readyOrder == nil else { return }
+        current.state = .idle(order: nextReadyOrder)
+        current.stateSince = now
+        nextReadyOrder += 1
+        workers[record.routingID] = current
     }
 
     /// Declares workers silent for longer than the heartbeat timeout lost.
     mutating func expireSilentWorkers(now: Double, into out: inout [CoordinatorOutput]) {
-        let silent = workers.values.filter { now - $0.lastHeard > settings.heartbeatTimeout }.map(\.routingID)
+        let silent = workers.values.filter { now - $0.lastHeard > settings.heartbeatTimeout }
         guard !silent.isEmpty else { return }
-        for routingID in silent.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for record in silent.sorted(by: { $0.routingID < $1.routingID }) {
             metrics.recordWorkerLost()
-            let seconds = now - workers[routingID]!.lastHeard
-            remove(routingID, reason: "missed heartbeats for \(Self.format(seconds)) s", lost: true, now: now, into: &out)
+            let seconds = now - record.lastHeard
+            remove(record.routingID, reason: "missed heartbeats for \(Self.format(seconds)) s", lost: true, now: now, into: &out)
         }
         refuseQueued(now: now, into: &out)
         dispatch(now: now, into: &out)
     }
 
     /// Forgets a worker; a batch it held goes back to the queue.
-    private mutating func remove(_ routingID: [UInt8], reason: String, lost: Bool, now: Double, into out: inout [CoordinatorOutput]) {
+    private mutating func remove(_ routingID: RoutingID, reason: String, lost: Bool, now: Double, into out: inout [CoordinatorOutput]) {
         guard let record = workers.removeValue(forKey: routingID) else { return }
-        idle.removeAll { $0 == routingID }
         out.append(.status(.event(StatusEvent(kind: .workerDown, time: now, worker: record.id, message: reason))))
         out.append(.log(lost ? .warning : .info, "worker \(record.id) \(reason); \(workers.count) workers left"))
-        if let batch = record.batch {
-            let actions = scheduler.failed(batch, reason: .workerLost, now: now)
-            journal(.batchFailed(batch, .workerLost, actions: actions, at: now), into: &out)
-            for action in actions { out += handle(action, now: now) }
+        if let batch = record.batch { failBatch(batch, of: record, reason: .workerLost, now: now, into: &out) }
+    }
+
+    /// The one path of a batch that came back without results (OOM, fault, lost worker):
+    /// the worker no longer holds it, the scheduler splits, requeues or fails it, and that is
+    /// journalled, counted and answered.
+    private mutating func failBatch(
+        _ batch: BatchID, of record: WorkerRecord, reason: BatchFailure, now: Double, into out: inout [CoordinatorOutput]
+    ) {
+        release(record.routingID, completed: false, now: now)
+        let actions = scheduler.failed(batch, reason: reason)
+        journal(.batchFailed(batch, reason, actions: actions, at: now), into: &out)
+        if case .outOfMemory = reason {
+            let parts = actions.reduce(0) { count, action in
+                if case .split(_, let children) = action { return count + children.count }
+                return count
+            }
+            metrics.recordOutOfMemory(splitInto: parts)
         }
+        for action in actions { out += handle(action, now: now, worker: record.id) }
     }
 
     /// The worker's batch, if `batch` is the one it holds; otherwise an `unknown_batch` error.
-    private mutating func owned(_ batch: BatchID, by routingID: [UInt8], into out: inout [CoordinatorOutput]) -> BatchID? {
-        if workers[routingID]!.batch == batch { return batch }
-        out.append(workerError(routingID, MagnusError(.unknownBatch, "batch \(batch) is not assigned to this worker; report ignored")))
-        out.append(.log(.info, "ignored a report on \(batch) from \(workers[routingID]!.id) (not its batch; requeued earlier?)"))
+    private mutating func owned(_ batch: BatchID, by record: WorkerRecord, into out: inout [CoordinatorOutput]) -> BatchID? {
+        if record.batch == batch { return batch }
+        out.append(workerError(record.routingID, MagnusError(.unknownBatch, "batch \(batch) is not assigned to this worker; report ignored")))
+        out.append(.log(.info, "ignored a report on \(batch) from \(record.id) (not its batch; requeued earlier?)"))
         return nil
     }
 
-    /// The worker no longer holds a batch (it waits for its next `ready`).
-    private mutating func release(_ routingID: [UInt8], completed: Bool, now: Double) {
-        workers[routingID]!.state = .connected
-        workers[routingID]!.stateSince = now
-        if completed { workers[routingID]!.completedBatches += 1 }
+    /// The worker no longer holds a batch (it waits for its next `ready`); nothing when it is
+    /// already gone.
+    private mutating func release(_ routingID: RoutingID, completed: Bool, now: Double) {
+        guard var record = workers[routingID] else { return }
+        record.state = .connected
+        record.stateSince = now
+        if completed { record.completedBatches += 1 }
+        workers[routingID] = record
     }
 
-    private mutating func workerError(_ routingID: [UInt8], _ error: MagnusError) -> CoordinatorOutput {
+    private mutating func workerError(_ routingID: RoutingID, _ error: MagnusError) -> CoordinatorOutput {
         metrics.recordError(error.code)
         return .worker(routingID: routingID, directive: .error(ErrorMessage(error)))
     }
 
     // MARK: - Dispatch
 
-    /// Gives queued batches to idle workers, oldest idle first, as long as any fits.
-    /// - Complexity: O(idle workers × queued batches).
+    /// Gives queued batches to idle workers, longest waiting first, as long as any fits.
+    /// - Complexity: O(workers log workers + idle workers × queued batches).
     mutating func dispatch(now: Double, into out: inout [CoordinatorOutput]) {
-        guard !isDraining, !idle.isEmpty, !scheduler.queue.isEmpty else { return }
-        var index = 0
-        while index < idle.count && !scheduler.queue.isEmpty {
-            let routingID = idle[index]
-            let record = workers[routingID]!
-            guard let batch = scheduler.nextBatch(for: record.id, capabilities: record.capabilities, now: now) else {
-                index += 1
-                continue
+        guard !isDraining, !scheduler.queue.isEmpty else { return }
+        let waiting = workers.values.compactMap { record in record.readyOrder.map { (order: $0, record: record) } }
+        guard !waiting.isEmpty else { return }
+        for (_, record) in waiting.sorted(by: { $0.order < $1.order }) {
+            guard !scheduler.queue.isEmpty else { break }
+            for action in scheduler.dispatch(to: record.id, capabilities: record.capabilities, now: now) {
+                guard case .dispatched(let batch) = action else {
+                    out += handle(action, now: now, worker: record.id)
+                    continue
+                }
+                send(batch, to: record, now: now, into: &out)
             }
-            idle.remove(at: index)
-            journal(.dispatched(batch, at: now), into: &out)
-            workers[routingID]!.state = .busy(batch.id, size: batch.members.count)
-            workers[routingID]!.stateSince = now
-            let items = batch.items
-            out.append(
-                .worker(
-                    routingID: routingID,
-                    directive: .batch(BatchMessage(batchID: batch.id, requests: items, estimatedSeconds: batch.estimatedTime))))
-            out.append(
-                .status(
-                    .event(
-                        StatusEvent(
-                            kind: .dispatch, time: now, batchID: batch.id, worker: record.id, batchSize: items.count,
-                            estimatedSeconds: batch.estimatedTime))))
-            out.append(.log(.debug, "dispatched \(batch.id) (\(items.count) requests) to \(record.id)"))
         }
+    }
+
+    private mutating func send(_ batch: DispatchedBatch, to record: WorkerRecord, now: Double, into out: inout [CoordinatorOutput]) {
+        journal(.dispatched(batch, at: now), into: &out)
+        if var busy = workers[record.routingID] {
+            busy.state = .busy(batch.id)
+            busy.stateSince = now
+            workers[record.routingID] = busy
+        }
+        let items = batch.items
+        out.append(
+            .worker(
+                routingID: record.routingID,
+                directive: .batch(BatchMessage(batchID: batch.id, requests: items, estimatedSeconds: batch.estimatedTime))))
+        out.append(
+            .status(
+                .event(
+                    StatusEvent(
+                        kind: .dispatch, time: now, batchID: batch.id, worker: record.id, batchSize: items.count,
+                        estimatedSeconds: batch.estimatedTime))))
+        out.append(.log(.debug, "dispatched \(batch.id) (\(items.count) requests) to \(record.id)"))
     }
 
     // MARK: - Scheduler actions
@@ -249,8 +259,8 @@ extension CoordinatorRuntime {
     mutating func handle(_ action: SchedulerAction, now: Double, worker: WorkerID? = nil) -> [CoordinatorOutput] {
         var out: [CoordinatorOutput] = []
         switch action {
-        case .accepted, .rejected:
-            // Only `submit` produces these, and it handles them itself.
+        case .accepted, .rejected, .dispatched:
+            // Only `submit` and `dispatch` produce these, and they handle them themselves.
             break
         case .completed(let completed):
             let id = completed.request.id
@@ -270,7 +280,7 @@ extension CoordinatorRuntime {
             metrics.recordCompletion(
                 at: now, responseTime: now - completed.request.arrival, generatedTokens: completed.output.generatedTokens,
                 predictedTokens: completed.prediction.expected)
-            out.append(.client(envelope: record.envelope, reply: reply))
+            if let envelope = record.envelope { out.append(.client(envelope: envelope, reply: reply)) }
         case .failed(let request, let error):
             finish(request.id, with: error, into: &out)
             out.append(.status(.event(StatusEvent(kind: .failure, time: now, message: "\(request.id): \(error)"))))
@@ -305,14 +315,7 @@ extension CoordinatorRuntime {
     // MARK: - Formatting
 
     /// A routing id as text: itself when printable ASCII, else `0x` and hex.
-    public static func name(_ routingID: [UInt8]) -> String {
-        if let text = String(validating: routingID, as: UTF8.self), !text.isEmpty,
-            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f })
-        {
-            return text
-        }
-        return "0x" + routingID.map { String($0, radix: 16).leftPadded(to: 2).replacing(" ", with: "0") }.joined()
-    }
+    public static func name(_ routingID: [UInt8]) -> String { RoutingID(routingID).description }
 
     /// Seconds with two decimals.
     public static func format(_ seconds: Double) -> String {

@@ -16,10 +16,10 @@ public struct CoordinatorRuntime: Sendable {
 
     var pending = PendingRequests()
     var finished: FinishedAnswers
-    /// Workers by routing id.
-    var workers: [[UInt8]: WorkerRecord] = [:]
-    /// Idle workers in the order they asked for work.
-    var idle: [[UInt8]] = []
+    /// Workers by routing id, each with its state (idle ones with their place in line).
+    var workers: [RoutingID: WorkerRecord] = [:]
+    /// The next idle worker's place in line.
+    var nextReadyOrder: UInt64 = 0
     /// Queued requests with a deadline.
     var deadlines: [RequestID: Double] = [:]
     var nextStatus: Double = 0
@@ -135,11 +135,11 @@ public struct CoordinatorRuntime: Sendable {
         metrics.recordFailure()
         metrics.recordError(error.code)
         journal(.failed(id, error), into: &out)
-        out.append(.client(envelope: request.envelope, reply: reply))
+        if let envelope = request.envelope { out.append(.client(envelope: envelope, reply: reply)) }
     }
 
     /// An error reply that is not stored (refusals before acceptance, protocol errors).
-    mutating func refusal(_ envelope: [[UInt8]], id: RequestID?, _ error: MagnusError) -> CoordinatorOutput {
+    mutating func refusal(_ envelope: ClientEnvelope, id: RequestID?, _ error: MagnusError) -> CoordinatorOutput {
         metrics.recordError(error.code)
         return .client(envelope: envelope, reply: .error(ErrorMessage(id: id, error)))
     }

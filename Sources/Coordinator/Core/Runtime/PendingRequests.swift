@@ -5,21 +5,21 @@ import Shared
 /// writes like a dictionary; every write keeps the counts right.
 struct PendingRequests: Sendable {
     private var byID: [RequestID: PendingRequest] = [:]
-    private var perClient: [[UInt8]: Int] = [:]
+    private var perClient: [RoutingID: Int] = [:]
 
     /// Pending requests.
     var count: Int { byID.count }
 
-    /// Pending requests whose answer goes to `client` (a routing id).
+    /// Pending requests whose answer goes to `client`.
     /// - Complexity: O(1).
-    func inFlight(of client: [UInt8]) -> Int { perClient[client] ?? 0 }
+    func inFlight(of client: RoutingID) -> Int { perClient[client] ?? 0 }
 
     subscript(id: RequestID) -> PendingRequest? {
         get { byID[id] }
         set {
             if let old = byID[id] { release(old) }
             byID[id] = newValue
-            if let newValue { perClient[Self.client(of: newValue), default: 0] += 1 }
+            if let newValue, let client = newValue.envelope?.client { perClient[client, default: 0] += 1 }
         }
     }
 
@@ -31,10 +31,8 @@ struct PendingRequests: Sendable {
     }
 
     private mutating func release(_ request: PendingRequest) {
-        let client = Self.client(of: request)
+        guard let client = request.envelope?.client else { return }
         let left = (perClient[client] ?? 1) - 1
         perClient[client] = left > 0 ? left : nil
     }
-
-    private static func client(of request: PendingRequest) -> [UInt8] { request.envelope.first ?? [] }
 }

@@ -1,18 +1,21 @@
 import Shared
 
-/// The coordinator's view of one connected worker.
+/// The coordinator's view of one connected worker. The runtime owns which batch a worker
+/// holds (`State.busy`); the batch itself (members, estimate) is the scheduler's
+/// (`Scheduler.running`).
 struct WorkerRecord: Sendable {
     enum State: Sendable, Hashable {
         /// Welcomed; has not asked for work yet (or just reported a batch).
         case connected
-        /// Sent `ready`: waiting for a batch.
-        case idle
+        /// Sent `ready`: waiting for a batch. `order` ranks waiting workers first come,
+        /// first served.
+        case idle(order: UInt64)
         /// Running `batch`.
-        case busy(BatchID, size: Int)
+        case busy(BatchID)
     }
 
     /// The DEALER's routing id: the address of every message to it.
-    var routingID: [UInt8]
+    var routingID: RoutingID
     var id: WorkerID
     var capabilities: WorkerCapabilities
     var state: State = .connected
@@ -20,8 +23,15 @@ struct WorkerRecord: Sendable {
     var lastHeard: Double
     var completedBatches = 0
 
+    /// The batch it runs, if busy.
     var batch: BatchID? {
-        if case .busy(let batch, _) = state { return batch }
+        if case .busy(let batch) = state { return batch }
+        return nil
+    }
+
+    /// Its place in the line of waiting workers, if idle.
+    var readyOrder: UInt64? {
+        if case .idle(let order) = state { return order }
         return nil
     }
 

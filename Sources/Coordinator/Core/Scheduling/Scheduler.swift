@@ -45,9 +45,17 @@ public struct Scheduler: Sendable {
 
     // MARK: - Events
 
-    /// A client submitted a request.
-    /// - Complexity: O(queued batches) for WMA insertion, plus one prediction and estimate.
-    public mutating func submit(_ request: Request, now: Seconds) -> [SchedulerAction] {
+    /// A client submitted a request: it is predicted and inserted into its batch, then
+    /// `admit` sees the queue with it in place (for example to forecast whether that batch
+    /// can finish before the request's deadline); an error from `admit` refuses the request,
+    /// which then leaves the queue as it was. The request's `arrival` is the time it counts
+    /// from (the caller stamps it; a recovered request keeps its own).
+    /// - Returns: `accepted` with the prediction, or `rejected`.
+    /// - Complexity: O(queued batches) for WMA insertion, plus one prediction and estimate,
+    ///   plus `admit`.
+    public mutating func submit(
+        _ request: Request, admit: (_ scheduler: Scheduler, _ batch: BatchID) -> MagnusError? = { _, _ in nil }
+    ) -> [SchedulerAction] {
         if location[request.id] != nil {
             return [.rejected(request.id, MagnusError(.duplicateID, "request \(request.id) is already queued or running"))]
         }
@@ -71,12 +79,19 @@ public struct Scheduler: Sendable {
         }
         prediction = prediction.clamped(to: configuration.kvTokenCapacity)
         insert(QueuedRequest(request: request, prediction: prediction))
+        if let batch = location[request.id], let error = admit(self, batch) {
+            _ = cancel(request.id)
+            return [.rejected(request.id, error)]
+        }
         return [.accepted(request.id, prediction)]
     }
 
-    /// An idle worker asks for work: the best queued batch that fits its memory, or nil.
-    /// - Complexity: O(queued batches).
-    public mutating func nextBatch(for worker: WorkerID, capabilities: WorkerCapabilities, now: Seconds) -> DispatchedBatch? {
+    /// An idle worker asks for work: the best queued batch that fits its memory, as a
+    /// `dispatched` action (the last one), or no dispatch when nothing fits. Batches halved on
+    /// the way (below) come first as `split` actions.
+    /// - Complexity: O(queued batches) per halving, usually none.
+    public mutating func dispatch(to worker: WorkerID, capabilities: WorkerCapabilities, now: Seconds) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
         var bestIndex = bestFittingBatch(for: capabilities, now: now)
         // Under an uncertainty model, batches assembled while an application was trusted can
         // exceed the risk target once the guard distrusts it, and a batch split after an OOM
@@ -86,12 +101,12 @@ public struct Scheduler: Sendable {
             let index = mostUrgentSplittableBatch(now: now)
         {
             let batch = queue.remove(at: index)
-            _ = split(batch.members, parent: batch.id, now: now) {
+            actions += split(batch.members, parent: batch.id) {
                 MagnusError(.outOfMemory, "unreachable: a single request is never split")
             }
             bestIndex = bestFittingBatch(for: capabilities, now: now)
         }
-        guard let bestIndex else { return nil }
+        guard let bestIndex else { return actions }
         var batch = queue.remove(at: bestIndex)
         batch.attempts += 1
         let dispatched = DispatchedBatch(
@@ -101,7 +116,8 @@ public struct Scheduler: Sendable {
             estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts,
             generationCap: boundsGeneration && capabilities.continuation ? batch.shape.maxUpperGeneration : nil)
         running[batch.id] = dispatched
-        return dispatched
+        actions.append(.dispatched(dispatched))
+        return actions
     }
 
     /// A worker finished a batch.
@@ -157,22 +173,22 @@ public struct Scheduler: Sendable {
                     actualTime: report.duration, wastedMemoryAccess: WastedMemoryAccess.of(lengths))))
         if !missing.isEmpty {
             // A report without some outputs: those requests run again rather than vanish.
-            actions += requeue(missing, parent: batch.id, attempts: batch.attempts, now: now)
+            actions += requeue(missing, parent: batch.id, attempts: batch.attempts)
         }
         return actions
     }
 
     /// A dispatched batch came back without results.
     /// - Complexity: O(β + queued batches).
-    public mutating func failed(_ batchID: BatchID, reason: BatchFailure, now: Seconds) -> [SchedulerAction] {
+    public mutating func failed(_ batchID: BatchID, reason: BatchFailure) -> [SchedulerAction] {
         guard let batch = running.removeValue(forKey: batchID) else { return [] }
         switch reason {
         case .outOfMemory:
-            return split(batch.members, parent: batch.id, now: now) {
+            return split(batch.members, parent: batch.id) {
                 MagnusError(.outOfMemory, "the request ran out of GPU memory alone in its batch")
             }
         case .workerLost, .engineFault:
-            return requeue(batch.members, parent: batch.id, attempts: batch.attempts, now: now)
+            return requeue(batch.members, parent: batch.id, attempts: batch.attempts)
         }
     }
 
@@ -355,7 +371,7 @@ public struct Scheduler: Sendable {
     /// Splits members into two sealed halves (by predicted length, so each half is
     /// homogeneous); a single member fails with `error()`.
     private mutating func split(
-        _ members: [QueuedRequest], parent: BatchID, now: Seconds, error: () -> MagnusError
+        _ members: [QueuedRequest], parent: BatchID, error: () -> MagnusError
     ) -> [SchedulerAction] {
         if members.count == 1 {
             let member = members[0]
@@ -373,9 +389,9 @@ public struct Scheduler: Sendable {
 
     /// Puts members back as one sealed batch; past `maxAttempts` it splits instead, and a
     /// single request fails, so a poisonous request cannot loop forever.
-    private mutating func requeue(_ members: [QueuedRequest], parent: BatchID, attempts: Int, now: Seconds) -> [SchedulerAction] {
+    private mutating func requeue(_ members: [QueuedRequest], parent: BatchID, attempts: Int) -> [SchedulerAction] {
         if attempts >= configuration.maxAttempts {
-            return split(members, parent: parent, now: now) {
+            return split(members, parent: parent) {
                 MagnusError(.engineFault, "the request's batch failed \(attempts) times")
             }
         }

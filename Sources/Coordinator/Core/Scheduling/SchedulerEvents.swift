@@ -95,6 +95,8 @@ public enum SchedulerAction: Sendable, Hashable {
     case accepted(RequestID, LengthPrediction)
     /// Tell the client its request was refused.
     case rejected(RequestID, MagnusError)
+    /// Send this batch to the worker that asked for work.
+    case dispatched(DispatchedBatch)
     /// Deliver a result.
     case completed(CompletedRequest)
     /// Tell the client its request failed for good.

@@ -8,7 +8,7 @@ import Shared
 /// join the newest batch still in flight (so no reply overtakes an earlier one), or go at
 /// once when nothing is in flight. Owned by the service loop thread.
 struct HeldReplies {
-    typealias Reply = (envelope: [[UInt8]], reply: CoordinatorReply)
+    typealias Reply = (envelope: ClientEnvelope, reply: CoordinatorReply)
 
     private var records: [JournalRecord] = []
     private var replies: [Reply] = []
@@ -20,7 +20,7 @@ struct HeldReplies {
     var isIdle: Bool { records.isEmpty && replies.isEmpty && inFlight.isEmpty }
 
     mutating func hold(_ record: JournalRecord) { records.append(record) }
-    mutating func hold(_ reply: CoordinatorReply, to envelope: [[UInt8]]) { replies.append((envelope, reply)) }
+    mutating func hold(_ reply: CoordinatorReply, to envelope: ClientEnvelope) { replies.append((envelope, reply)) }
 
     /// Ends an iteration. `submit` gets its records (when there are any) and returns the
     /// batch number the journal gave them.

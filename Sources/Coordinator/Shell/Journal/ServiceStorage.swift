@@ -90,7 +90,7 @@ final class ServiceStorage {
     // MARK: - Write-ahead replies
 
     func hold(_ record: JournalRecord) { held.hold(record) }
-    func hold(_ reply: CoordinatorReply, to envelope: [[UInt8]]) { held.hold(reply, to: envelope) }
+    func hold(_ reply: CoordinatorReply, to envelope: ClientEnvelope) { held.hold(reply, to: envelope) }
 
     /// Ends a loop iteration: hands its records to the journal thread.
     /// - Returns: replies that may go out now (nothing was waiting for a commit).

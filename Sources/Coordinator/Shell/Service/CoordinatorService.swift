@@ -303,7 +303,7 @@ public final class CoordinatorService: Sendable {
                 storage?.hold(record)
             case .worker(let routingID, let directive):
                 do throws(ZMQError) {
-                    if try !sockets.workers.send([routingID, directive.payload], dontWait: true) {
+                    if try !sockets.workers.send([routingID.bytes, directive.payload], dontWait: true) {
                         throw ZMQError.hostUnreachable
                     }
                 } catch let error where error == .hostUnreachable {
@@ -313,16 +313,16 @@ public final class CoordinatorService: Sendable {
         }
     }
 
-    /// Sends client replies; one without an envelope (a recovered request nobody has asked
-    /// about yet) is kept only in the finished answers.
+    /// Sends client replies (the runtime gives none for a recovered request nobody has asked
+    /// about yet: that answer is kept only in the finished answers).
     private func send(_ replies: [HeldReplies.Reply], _ sockets: Sockets) throws(ZMQError) {
-        for (envelope, reply) in replies where !envelope.isEmpty {
+        for (envelope, reply) in replies {
             do throws(ZMQError) {
-                if try !sockets.clients.send(envelope + [reply.payload], dontWait: true) {
-                    log(.warning, "client \(CoordinatorRuntime.name(envelope[0])) is not reading; dropped a \(reply.type) reply")
+                if try !sockets.clients.send(envelope.frames + [reply.payload], dontWait: true) {
+                    log(.warning, "client \(envelope.client) is not reading; dropped a \(reply.type) reply")
                 }
             } catch let error where error == .hostUnreachable {
-                log(.debug, "client \(CoordinatorRuntime.name(envelope[0])) is gone; dropped a \(reply.type) reply")
+                log(.debug, "client \(envelope.client) is gone; dropped a \(reply.type) reply")
             }
         }
     }

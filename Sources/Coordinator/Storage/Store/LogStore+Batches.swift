@@ -96,7 +96,7 @@ extension LogStore {
     }
 
     /// Records a batch failure and what the scheduler made of it, in one transaction:
-    /// `store.recordFailure(of: id, reason: r, actions: scheduler.failed(id, reason: r, now: t), at: t)`.
+    /// `store.recordFailure(of: id, reason: r, actions: scheduler.failed(id, reason: r), at: t)`.
     public func recordFailure(
         of batch: BatchID, reason: BatchFailure, actions: [SchedulerAction], at: Seconds
     ) throws(StorageError) {
@@ -122,7 +122,7 @@ extension LogStore {
                     try recordLineage(parent: parent, children: [child], at: at)
                 case .continued(let id, _):
                     try markContinued(id)
-                case .accepted, .rejected:
+                case .accepted, .rejected, .dispatched:
                     break
                 }
             }
