@@ -1,5 +1,4 @@
 import Coordinator
-import Coordinator
 import CoordinatorShell
 import Shared
 

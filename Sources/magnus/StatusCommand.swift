@@ -4,7 +4,6 @@ import Shared
 import Foundation
 import Client
 import CoordinatorShell
-import Shared
 
 /// `magnus status`: the coordinator's live status stream, as a terminal view or raw JSON.
 enum StatusCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import Coordinator
+import MagnusTestSupport
 import CoordinatorShell
 import Client
 import ServiceSupport

@@ -1,4 +1,4 @@
-import Coordinator
+import MagnusTestSupport
 import Shared
 import Testing
 

@@ -1,5 +1,5 @@
 import Coordinator
-import Coordinator
+import MagnusTestSupport
 import CoordinatorShell
 import Client
 import ServiceSupport

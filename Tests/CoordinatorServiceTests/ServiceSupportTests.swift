@@ -1,6 +1,6 @@
 import Coordinator
+import MagnusTestSupport
 import Foundation
-import Coordinator
 import CoordinatorShell
 import Client
 import ServiceSupport

@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import CoordinatorShell
 import Client
 import ServiceSupport

@@ -1,4 +1,5 @@
 import Testing
+import MagnusTestSupport
 import Shared
 @testable import Coordinator
 

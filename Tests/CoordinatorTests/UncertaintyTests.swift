@@ -1,4 +1,5 @@
 import Testing
+import MagnusTestSupport
 import Shared
 @testable import Coordinator
 
@@ -20,7 +21,7 @@ import Shared
 
     @Test func calibratedPredictionUsesMedianAndUpperQuantile() {
         let model = UncertaintyModel(calibration: calibration())
-        let request = makeRequest("r", input: 10, generation: 0, app: "a")
+        let request = makeRequest("r", input: 10, generation: 0, application: "a")
         let p = model.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: request)
         #expect(p.expected == 51)  // 10 × ratio at rank ceil(101 · 0.5) − 1 = 50 → 5.1
         // Bounded decoding reserves memory for the cap quantile (the median by default); the
@@ -30,14 +31,14 @@ import Shared
         let q = risk.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: request)
         #expect(q.upper == 91 && q.modelUpper == 91)
         // An application without calibration is batched for its worst case.
-        let unknown = model.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: makeRequest("u", input: 10, generation: 0, app: "b"))
+        let unknown = model.calibrate(LengthPrediction(expected: 10, upper: 10, scale: 10), for: makeRequest("u", input: 10, generation: 0, application: "b"))
         #expect(unknown.upper == 4096)
     }
 
     @Test func exceedanceProbabilityMultipliesMemberFits() {
         let model = UncertaintyModel(calibration: calibration())
         let members = (0..<2).map { i in
-            QueuedRequest(request: makeRequest("m\(i)", input: 10, generation: 0, app: "a"), prediction: LengthPrediction(expected: 50, upper: 91, scale: 10))
+            QueuedRequest(request: makeRequest("m\(i)", input: 10, generation: 0, application: "a"), prediction: LengthPrediction(expected: 50, upper: 91, scale: 10))
         }
         // Each fits a cap of 50 tokens with probability 0.5: risk 1 − 0.25.
         #expect(abs(model.exceedanceProbability(members, generationCap: 50) - 0.75) < 1e-12)
@@ -68,11 +69,11 @@ import Shared
         // Capacity 400 token slots; app "a" is wildly uncertain (ratios up to 10×).
         var scheduler = Scheduler(
             configuration: SchedulerConfiguration(policy: .magnus, wmaThreshold: 1e12, kvTokenCapacity: 400),
-            predictor: FixedPredictor(), estimator: GenerationSecondsEstimator(),
+            predictor: ReferencePredictor(), estimator: GenerationSecondsEstimator(),
             uncertainty: UncertaintyModel(
                 calibration: calibration(), configuration: UncertaintyConfiguration(riskTarget: 0.05, boundedGeneration: false)))
         for i in 0..<6 {
-            var request = makeRequest("r\(i)", input: 10, generation: 10, app: "a")
+            var request = makeRequest("r\(i)", input: 10, generation: 10, application: "a")
             request.maxNewTokens = 400
             _ = scheduler.submit(request)
         }
@@ -87,7 +88,7 @@ import Shared
         #expect(scheduler.queue.map(\.members.count) == [3, 3])
         var plain = makeScheduler(threshold: 1e12, capacity: 400)
         for i in 0..<6 {
-            var request = makeRequest("r\(i)", input: 10, generation: 51, app: "a")
+            var request = makeRequest("r\(i)", input: 10, generation: 51, application: "a")
             request.maxNewTokens = 400
             _ = plain.submit(request)
         }

@@ -13,7 +13,7 @@ import Testing
     /// fails one and "crashes" (closes without recording anything else) with two requests
     /// on a worker and two queued.
     func crashedRun(in directory: String) throws {
-        var scheduler = makeScheduler(batchSize: 2)
+        var scheduler = makeFixedBatchScheduler(batchSize: 2)
         try withStore(in: directory, epoch: epoch) { (store) throws in
             for i in 0..<8 {
                 try submit(
@@ -54,7 +54,7 @@ import Testing
                 #expect(try store.counts().requests(.running) == 0)
 
                 // Queue them again in a fresh scheduler: every one is accepted.
-                var scheduler = makeScheduler(batchSize: 2)
+                var scheduler = makeFixedBatchScheduler(batchSize: 2)
                 for request in unfinished {
                     #expect(
                         scheduler.submit(request).contains { if case .accepted = $0 { true } else { false } })
@@ -123,7 +123,7 @@ import Testing
     @Test func aContinuedRequestIsQueuedAgainAndStillUnfinished() throws {
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
-                var scheduler = makeScheduler(batchSize: 1)
+                var scheduler = makeFixedBatchScheduler(batchSize: 1)
                 _ = try submit(makeRequest("long"), to: &scheduler, store: store, now: 0)
                 let dispatched = scheduler.nextBatch(for: WorkerID("w"), capabilities: testWorker, now: 1)
                 let batch = try #require(dispatched)
@@ -157,7 +157,7 @@ import Testing
     @Test func aReportMissingAnOutputRequeuesThatRequestWithLineage() throws {
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
-                var scheduler = makeScheduler(batchSize: 2)
+                var scheduler = makeFixedBatchScheduler(batchSize: 2)
                 try submit(makeRequest("a"), to: &scheduler, store: store, now: 0)
                 try submit(makeRequest("b"), to: &scheduler, store: store, now: 0)
                 let batch = try dispatch(&scheduler, to: "w", store: store, now: 1)
@@ -178,7 +178,7 @@ import Testing
     @Test func anOutOfMemoryBatchIsRecordedWithItsStepItsSplitAndTheFinalFailure() throws {
         try withTemporaryDirectory { directory in
             try withStore(in: directory) { (store) throws in
-                var scheduler = makeScheduler(batchSize: 2)
+                var scheduler = makeFixedBatchScheduler(batchSize: 2)
                 try submit(makeRequest("x", generation: 10), to: &scheduler, store: store, now: 0)
                 try submit(makeRequest("y", generation: 20), to: &scheduler, store: store, now: 0)
                 let batch = try dispatch(&scheduler, to: "w", store: store, now: 1)
@@ -213,7 +213,7 @@ import Testing
         try withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(atPath: directory + "/killed", withIntermediateDirectories: true)
             try withStore(in: directory) { (store) throws in
-                var scheduler = makeScheduler(batchSize: 4)
+                var scheduler = makeFixedBatchScheduler(batchSize: 4)
                 try store.write { () throws(StorageError) in
                     for i in 0..<50 {
                         let request = makeRequest("k\(i)", arrival: Double(i))

@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Testing
 
 @testable import Storage

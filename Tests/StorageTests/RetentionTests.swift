@@ -1,4 +1,5 @@
 import Coordinator
+import MagnusTestSupport
 import Shared
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
     /// Two old unfinished requests (one queued, one running on an old batch) and eight
     /// requests finished at t = 100 ... 107, each in its own finished batch.
     func fill(_ store: LogStore) throws {
-        var scheduler = makeScheduler(batchSize: 1)
+        var scheduler = makeFixedBatchScheduler(batchSize: 1)
         try submit(makeRequest("old-running", arrival: 0), to: &scheduler, store: store, now: 0)
         _ = try dispatch(&scheduler, to: "slow", store: store, now: 0)
         for i in 0..<8 {

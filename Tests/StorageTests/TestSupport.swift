@@ -24,32 +24,8 @@ func withStore<T>(
     return try body(store)
 }
 
-/// A predictor that answers with the request's `referenceOutputTokens` (or 10).
-struct ReferencePredictor: LengthPredicting {
-    func predict(_ request: Request) -> LengthPrediction {
-        let value = request.referenceOutputTokens ?? 10
-        return LengthPrediction(expected: value, upper: value * 2)
-    }
-}
-
 let testWorker = WorkerCapabilities(
     gpu: "test", model: "test", memoryBytes: 1 << 40, kvBudgetBytes: 1 << 30, kvBytesPerToken: 1)
-
-func makeRequest(
-    _ id: String, input: Int = 20, generation: Int = 30, arrival: Seconds = 0, deadline: Seconds? = nil,
-    application: String = "app", text: String? = nil
-) -> Request {
-    Request(
-        id: RequestID(id), application: application, instruction: "Do it:", input: text ?? "input of \(id)",
-        inputTokens: input, maxNewTokens: 4096, arrival: arrival, deadline: deadline, referenceOutputTokens: generation)
-}
-
-/// A scheduler that batches by fixed size in FCFS order, with predictions from the request.
-func makeScheduler(batchSize: Int = 2) -> Scheduler {
-    Scheduler(
-        configuration: SchedulerConfiguration(policy: .vanilla(batchSize: batchSize), kvTokenCapacity: 1_000_000),
-        predictor: ReferencePredictor(), estimator: AnalyticBatchTimeModel())
-}
 
 /// Submits to the scheduler and journals the accept, as the coordinator does.
 @discardableResult
