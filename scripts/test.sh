@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh   # the Debian packages the build links (idempotent; quick when present)
+echo "== module layering (docs/architecture.md)"
+scripts/module-graph.sh --check
 echo "== swift build"
 swift build --build-tests
 echo "== swift test"
