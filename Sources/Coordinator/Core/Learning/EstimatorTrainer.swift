@@ -30,14 +30,10 @@ public struct EstimatorTrainer: Sendable {
     public func retrain(current: EstimatorModel, recent: [LoggedBatch]) -> RetrainingOutcome<
         EstimatorModel, BatchTimeSample
     > {
-        let window = recent.sorted { $0.logPosition < $1.logPosition }.suffix(max(1, policy.recentRowLimit))
-        guard
-            let split = HoldoutSplit(
-                oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
-        else {
-            return .skipped(
-                "\(window.count) logged batches: too few to hold out \(policy.minimumHoldoutRows) and train on the rest"
-            )
+        let split: HoldoutSplit<LoggedBatch>
+        switch HoldoutSplit.ofRecent(recent, policy: policy, rows: "batches", position: \.logPosition) {
+        case .success(let made): split = made
+        case .failure(let skip): return .skipped(skip.reason)
         }
         let learned =
             current.samples.isEmpty

@@ -13,4 +13,27 @@ public struct HoldoutSplit<Row: Sendable>: Sendable {
         training = Array(rows[..<(rows.count - holdoutCount)])
         holdout = Array(rows[(rows.count - holdoutCount)...])
     }
+
+    /// The newest `policy.recentRowLimit` of `recent` (any order), split by the policy's
+    /// holdout rule; nil, with the reason, when there are too few to train on.
+    /// - Complexity: O(n log n) to order the rows by log position.
+    public static func ofRecent(
+        _ recent: [Row], policy: RetrainingPolicy, rows noun: String, position: (Row) -> Int64
+    ) -> Result<HoldoutSplit, RetrainingSkip> {
+        let window = recent.sorted { position($0) < position($1) }.suffix(max(1, policy.recentRowLimit))
+        guard
+            let split = HoldoutSplit(
+                oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
+        else {
+            return .failure(
+                RetrainingSkip(
+                    reason: "\(window.count) logged \(noun): too few to hold out \(policy.minimumHoldoutRows) and train on the rest"))
+        }
+        return .success(split)
+    }
+}
+
+/// Why a retraining run trained no candidate.
+public struct RetrainingSkip: Error, Sendable, Hashable {
+    public var reason: String
 }

@@ -35,14 +35,10 @@ public struct PredictorTrainer: Sendable {
     public func retrain(
         trainingSet: [LengthExample], recent: [LoggedRequest], current: any LengthPredicting
     ) -> RetrainingOutcome<PredictorModel, LengthExample> {
-        let window = recent.sorted { $0.logPosition < $1.logPosition }.suffix(max(1, policy.recentRowLimit))
-        guard
-            let split = HoldoutSplit(
-                oldestFirst: Array(window), fraction: policy.holdoutFraction, minimumHoldout: policy.minimumHoldoutRows)
-        else {
-            return .skipped(
-                "\(window.count) logged requests: too few to hold out \(policy.minimumHoldoutRows) and train on the rest"
-            )
+        let split: HoldoutSplit<LoggedRequest>
+        switch HoldoutSplit.ofRecent(recent, policy: policy, rows: "requests", position: \.logPosition) {
+        case .success(let made): split = made
+        case .failure(let skip): return .skipped(skip.reason)
         }
         let learned =
             trainingSet.isEmpty
