@@ -3,15 +3,16 @@
 public enum WastedMemoryAccess {
     /// WMA_gen(p) = G(p) · (L(B) − L(p)): padding read while p is still generating.
     public static func generating(input: Int, generation: Int, batchInput: Int) -> Double {
-        Double(generation) * Double(batchInput - input)
+        Double(generation) * (Double(batchInput) - Double(input))
     }
 
     /// WMA_wait(p) = Σ_{g = G(p)}^{G(B)} (g + L(B)): the whole padded row read while p waits
     /// for the batch after its EOS.
     public static func waiting(generation: Int, batchInput: Int, batchGeneration: Int) -> Double {
-        let terms = Double(batchGeneration - generation + 1)
+        // In Doubles throughout: counts near Int.max must not trap.
+        let terms = Double(batchGeneration) - Double(generation) + 1
         guard terms > 0 else { return 0 }
-        return terms * Double(batchInput) + Double(generation + batchGeneration) * terms / 2
+        return terms * Double(batchInput) + (Double(generation) + Double(batchGeneration)) * terms / 2
     }
 
     /// WMA(B) = max over p of WMA_gen(p) + WMA_wait(p), by direct evaluation.

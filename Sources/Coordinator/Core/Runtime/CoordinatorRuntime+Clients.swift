@@ -13,15 +13,14 @@ extension CoordinatorRuntime {
             return [
                 refusal(
                     ClientEnvelope(client: envelope.client), id: nil,
-                    MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames")),
-                .log(.debug, "client sent \(frames.count - 1) frames"),
-            ]
+                    MagnusError(.malformedMessage, "send one frame (the JSON payload); got \(frames.count - 1) frames"))
+            ] + line(.debug, "client sent \(frames.count - 1) frames")
         }
         let message: ClientMessage
         do {
             message = try ClientMessage.decode(frames[frames.count - 1], maxBytes: settings.maxPayloadBytes)
         } catch {
-            return [refusal(envelope, id: nil, error), .log(.debug, "client message refused: \(error)")]
+            return [refusal(envelope, id: nil, error)] + line(.debug, "client message refused: \(error)")
         }
         return receiveClient(message, envelope: envelope, now: now)
     }

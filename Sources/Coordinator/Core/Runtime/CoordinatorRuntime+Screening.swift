@@ -17,14 +17,16 @@ extension CoordinatorRuntime {
             guard let problem = Self.problem(with: hello) else { return (message, []) }
             return (nil, [screenError(routingID, MagnusError(.malformedMessage, "bad hello: \(problem)"))])
         case .result(let result):
-            guard let members = ownBatchMembers(result.batchID, routingID), let problem = Self.problem(with: result, members: members)
+            guard let batch = ownBatch(result.batchID, routingID), let problem = Self.problem(with: result, batch: batch)
             else { return (message, []) }
             return faulted(result.batchID, problem, routingID)
         case .outOfMemory(let oom):
-            guard ownBatchMembers(oom.batchID, routingID) != nil,
+            guard let batch = ownBatch(oom.batchID, routingID),
                 let problem = Self.problem(
-                    numbers: [("step", Double(oom.step)), ("required_bytes", Double(oom.requiredBytes)),
-                        ("available_bytes", Double(oom.availableBytes)), ("duration", oom.duration)])
+                    numbers: [("step", Double(oom.step), Double(batch.generationLimit)),
+                        ("required_bytes", Double(oom.requiredBytes), Self.maxBytes),
+                        ("available_bytes", Double(oom.availableBytes), Self.maxBytes),
+                        ("duration", oom.duration, Self.maxReportSeconds)])
             else { return (message, []) }
             return faulted(oom.batchID, problem, routingID)
         case .fault(var fault):
@@ -38,18 +40,17 @@ extension CoordinatorRuntime {
         }
     }
 
-    /// The request ids of `batch` if it is the one this worker holds.
-    private func ownBatchMembers(_ batch: BatchID, _ routingID: RoutingID) -> [RequestID]? {
-        guard workers[routingID]?.batch == batch, let running = scheduler.running[batch] else { return nil }
-        return running.members.map(\.request.id)
+    /// `batch` if it is the one this worker holds.
+    private func ownBatch(_ batch: BatchID, _ routingID: RoutingID) -> DispatchedBatch? {
+        guard workers[routingID]?.batch == batch else { return nil }
+        return scheduler.running[batch]
     }
 
     private mutating func faulted(_ batch: BatchID, _ problem: String, _ routingID: RoutingID) -> (message: WorkerMessage?, outputs: [CoordinatorOutput]) {
         let error = MagnusError(.invalidReport, "report on \(batch) refused: \(problem); the batch is requeued")
-        return (
-            .fault(FaultMessage(batchID: batch, message: "invalid report: \(problem)")),
-            [screenError(routingID, error), .log(.warning, "worker \(routingID) sent an invalid report on \(batch): \(problem)")]
-        )
+        var outputs = [screenError(routingID, error)]
+        noteBadMessage(from: routingID, "sent an invalid report on \(batch): \(problem)", into: &outputs)
+        return (.fault(FaultMessage(batchID: batch, message: "invalid report: \(problem)")), outputs)
     }
 
     private mutating func screenError(_ routingID: RoutingID, _ error: MagnusError) -> CoordinatorOutput {
@@ -57,31 +58,64 @@ extension CoordinatorRuntime {
         return .worker(routingID: routingID, directive: .error(ErrorMessage(error)))
     }
 
+    /// Largest byte count a worker may state (2^53: exact as a Double).
+    static let maxBytes = 9_007_199_254_740_992.0
+    /// Longest run a worker may report, seconds (about 11.6 days).
+    static let maxReportSeconds = 1_000_000.0
+    /// Largest batch a worker may announce.
+    static let maxAnnouncedBatchSize = 1_000_000.0
+    /// Largest prompt length a worker may say it saw (the submit limit on input_tokens).
+    static let maxInputTokensSeen = 100_000_000.0
+
     private static func problem(with hello: HelloMessage) -> String? {
         let c = hello.capabilities
         for (field, text) in [("worker", hello.worker.rawValue), ("gpu", c.gpu), ("model", c.model), ("engine", c.engine)] {
             if text.utf8.count > (field == "worker" ? 255 : maxWorkerTextBytes) { return "\(field) is too long" }
         }
         if hello.worker.rawValue.isEmpty { return "worker name is empty" }
-        return problem(numbers: [("memory_bytes", Double(c.memoryBytes)), ("max_batch_size", Double(c.maxBatchSize))])
+        var numbers: [(String, Double, Double)] = [
+            ("memory_bytes", Double(c.memoryBytes), maxBytes), ("kv_budget_bytes", Double(c.kvBudgetBytes), maxBytes),
+            ("kv_bytes_per_token", Double(c.kvBytesPerToken), maxBytes),
+            ("max_batch_size", Double(c.maxBatchSize), maxAnnouncedBatchSize),
+        ]
+        if let prefill = c.prefill {
+            numbers += [
+                ("prefill.budget_bytes", Double(prefill.budgetBytes), maxBytes),
+                ("prefill.bytes_per_token", Double(prefill.bytesPerToken), maxBytes),
+                ("prefill.bytes_per_token_pair", Double(prefill.bytesPerTokenPair), maxBytes),
+            ]
+        }
+        return problem(numbers: numbers)
     }
 
-    private static func problem(with result: BatchResultMessage, members: [RequestID]) -> String? {
-        if let problem = problem(numbers: [("duration", result.duration)]) { return problem }
-        let expected = Set(members)
+    /// What is wrong with a report on `batch`: a duration out of range, outputs for requests
+    /// not in it or twice, token counts below zero or above the limit the row ran with.
+    /// - Complexity: O(β).
+    private static func problem(with result: BatchResultMessage, batch: DispatchedBatch) -> String? {
+        if let problem = problem(numbers: [("duration", result.duration, maxReportSeconds)]) { return problem }
+        var members: [RequestID: QueuedRequest] = [:]
+        for member in batch.members { members[member.request.id] = member }
         var seen = Set<RequestID>()
         for output in result.outputs {
-            guard expected.contains(output.id) else { return "output for \(output.id), which is not in the batch" }
+            guard let member = members[output.id] else { return "output for \(output.id), which is not in the batch" }
             guard seen.insert(output.id).inserted else { return "two outputs for \(output.id)" }
-            if output.generatedTokens < 0 { return "generated_tokens of \(output.id) is negative" }
-            if let seenTokens = output.inputTokensSeen, seenTokens < 0 { return "input_tokens_seen of \(output.id) is negative" }
+            let limit = batch.maxNewTokens(for: member)
+            if output.generatedTokens < 0 || output.generatedTokens > limit {
+                return "generated_tokens of \(output.id) must be in 0...\(limit) (its limit in this batch), got \(output.generatedTokens)"
+            }
+            if let seenTokens = output.inputTokensSeen, seenTokens < 0 || Double(seenTokens) > maxInputTokensSeen {
+                return "input_tokens_seen of \(output.id) must be in 0...\(Int(maxInputTokensSeen)), got \(seenTokens)"
+            }
         }
         return nil
     }
 
-    /// The first of `numbers` that is negative or not finite, described.
-    private static func problem(numbers: [(String, Double)]) -> String? {
-        for (field, value) in numbers where !value.isFinite || value < 0 { return "\(field) must be a finite number >= 0, got \(value)" }
+    /// The first of `numbers` (name, value, largest allowed) that is negative, not finite or
+    /// too large, described.
+    private static func problem(numbers: [(String, Double, Double)]) -> String? {
+        for (field, value, limit) in numbers where !value.isFinite || value < 0 || value > limit {
+            return "\(field) must be a finite number in 0...\(limit), got \(value)"
+        }
         return nil
     }
 

@@ -18,7 +18,9 @@ extension CoordinatorRuntime {
             // Batch reports carry every output text: only the transport limit applies.
             message = try WorkerMessage.decode(frames[frames.count - 1], maxBytes: WireProtocol.transportMessageLimit)
         } catch {
-            return [workerError(routingID, error), .log(.warning, "worker \(routingID) sent a bad message: \(error)")]
+            var out = [workerError(routingID, error)]
+            noteBadMessage(from: routingID, "sent a bad message: \(error)", into: &out)
+            return out
         }
         return receiveWorker(message, from: routingID, now: now)
     }
@@ -250,7 +252,7 @@ extension CoordinatorRuntime {
                     StatusEvent(
                         kind: .dispatch, time: now, batchID: batch.id, worker: record.id, batchSize: items.count,
                         estimatedSeconds: batch.estimatedTime))))
-        out.append(.log(.debug, "dispatched \(batch.id) (\(items.count) requests) to \(record.id)"))
+        out += line(.debug, "dispatched \(batch.id) (\(items.count) requests) to \(record.id)")
     }
 
     // MARK: - Scheduler actions
@@ -290,7 +292,7 @@ extension CoordinatorRuntime {
             out.append(.log(.info, "split \(parent) into \(children.map(\.description).joined(separator: ", "))"))
         case .continued(let id, let tokens):
             metrics.recordContinuation()
-            out.append(.log(.debug, "\(id) reached its batch's generation cap after \(tokens) tokens; it continues in a later batch"))
+            out += line(.debug, "\(id) reached its batch's generation cap after \(tokens) tokens; it continues in a later batch")
         case .requeued(let batch, let attempts):
             metrics.recordRequeue()
             out.append(.status(.event(StatusEvent(kind: .requeue, time: now, children: [batch], message: "attempt \(attempts)"))))
@@ -303,11 +305,10 @@ extension CoordinatorRuntime {
                             kind: .complete, time: now, batchID: observation.batchID, worker: observation.worker,
                             batchSize: observation.predicted.batchSize, estimatedSeconds: observation.estimatedTime,
                             durationSeconds: observation.actualTime))))
-            out.append(
-                .log(
-                    .debug,
-                    "\(observation.batchID) done on \(observation.worker): β=\(observation.predicted.batchSize), \(Self.format(observation.actualTime)) s (estimated \(Self.format(observation.estimatedTime)) s)"
-                ))
+            out += line(
+                .debug,
+                "\(observation.batchID) done on \(observation.worker): β=\(observation.predicted.batchSize), \(Self.format(observation.actualTime)) s (estimated \(Self.format(observation.estimatedTime)) s)"
+            )
         }
         return out
     }
@@ -319,6 +320,7 @@ extension CoordinatorRuntime {
 
     /// Seconds with two decimals.
     public static func format(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "\(seconds)" }
         let tenths = Int((seconds * 100).rounded())
         return "\(tenths / 100).\(String(tenths % 100).leftPadded(to: 2).replacing(" ", with: "0"))"
     }

@@ -26,6 +26,8 @@ public struct CoordinatorRuntime: Sendable {
     /// Learns the cluster's pace, to refuse deadlines that cannot be met.
     var forecast = CompletionForecast()
     var nextDeadlineScan: Double = 0
+    /// Bad messages per worker in this status interval (their warnings are rate-limited).
+    var badMessages: [RoutingID: Int] = [:]
     /// When draining began, and when it gives up on running batches.
     public internal(set) var drainDeadline: Double?
     /// True once a drain has finished: the shell may exit.
@@ -64,6 +66,7 @@ public struct CoordinatorRuntime: Sendable {
         }
         if now >= nextStatus {
             nextStatus = now + settings.statusInterval
+            flushBadMessageSummary(into: &out)
             out.append(.status(.snapshot(snapshot(now: now))))
         }
         if let drainDeadline, !isStopped {

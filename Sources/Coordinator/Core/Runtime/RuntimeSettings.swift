@@ -35,6 +35,8 @@ public struct RuntimeSettings: Sendable, Hashable {
     public var drainTimeout: Double = 30
     /// Whether the runtime emits journal records (the shell has a log store).
     public var journaling = false
+    /// The lowest level of log line the runtime builds (lines below it cost nothing).
+    public var logLevel = LogLevel.debug
 
     public init() {}
 }

@@ -16,6 +16,10 @@ public struct DispatchedBatch: Sendable, Hashable {
 
     public var requests: [Request] { members.map(\.request) }
 
+    /// The most tokens any row may generate in this run.
+    /// - Complexity: O(β).
+    public var generationLimit: Int { members.map { maxNewTokens(for: $0) }.max() ?? 0 }
+
     /// The token limit a member runs with: what it has left, within the batch's cap.
     public func maxNewTokens(for member: QueuedRequest) -> Int {
         let remaining = max(1, member.remainingTokens)

@@ -1,4 +1,5 @@
 import Coordinator
+import Shared
 
 extension CoordinatorConfiguration {
     /// The part of the configuration the coordinator core works with.
@@ -19,6 +20,7 @@ extension CoordinatorConfiguration {
         settings.statusWindow = statusWindow
         settings.drainTimeout = drainTimeout
         settings.journaling = storage.logPath != nil
+        settings.logLevel = LogLevel(name: logLevel) ?? .info
         return settings
     }
 }
