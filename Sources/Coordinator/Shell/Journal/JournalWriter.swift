@@ -1,5 +1,4 @@
 import Coordinator
-import Dispatch
 import Foundation
 import ServiceSupport
 import Shared
@@ -21,9 +20,8 @@ final class JournalWriter: Sendable {
     private let notifyEndpoint: String
     private let log: ServiceLog
     private let state = Mutex(State())
-    private let wake = DispatchSemaphore(value: 0)
-    private let started = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
+    /// The journal thread; it reports the start-up state (or why there is none) once prepared.
+    private let thread = ServiceThread<Result<JournalStartup, CoordinatorStartError>, Void>(name: "magnus-journal")
 
     private struct Batch: Sendable {
         var number: Int
@@ -35,8 +33,6 @@ final class JournalWriter: Sendable {
         var queue: [Batch] = []
         var completions: [JournalCompletion] = []
         var nextBatch = 1
-        var stopRequested = false
-        var startup: Result<JournalStartup, CoordinatorStartError>?
         /// Commits and the time they took, for diagnostics.
         var commits = 0
         var commitSeconds = 0.0
@@ -63,14 +59,11 @@ final class JournalWriter: Sendable {
     func start(
         prepare: @escaping @Sendable (LogStore) throws(CoordinatorStartError) -> JournalStartup
     ) throws(CoordinatorStartError) -> JournalStartup {
-        let thread = Thread { [self] in
-            run(prepare: prepare)
-            finished.signal()
+        thread.start { [self] thread in run(thread, prepare: prepare) }
+        guard let startup = thread.waitForStart() else {
+            preconditionFailure("the journal thread ended without reporting its start")
         }
-        thread.name = "magnus-journal"
-        thread.start()
-        started.wait()
-        return try state.withLock { $0.startup! }.get()
+        return try startup.get()
     }
 
     /// Hands over one poll iteration's records.
@@ -82,7 +75,7 @@ final class JournalWriter: Sendable {
             state.queue.append(Batch(number: number, records: records, now: now))
             return number
         }
-        wake.signal()
+        thread.wake()
         return number
     }
 
@@ -97,10 +90,8 @@ final class JournalWriter: Sendable {
 
     /// Commits what was submitted, closes the store and ends the thread; blocks until then.
     func stop() {
-        state.withLock { $0.stopRequested = true }
-        wake.signal()
-        finished.wait()
-        finished.signal()
+        thread.requestStop()
+        thread.join()
     }
 
     /// Commits so far and their mean duration in seconds.
@@ -110,25 +101,24 @@ final class JournalWriter: Sendable {
 
     // MARK: - The thread
 
-    private func run(prepare: (LogStore) throws(CoordinatorStartError) -> JournalStartup) {
+    private func run(
+        _ thread: ServiceThread<Result<JournalStartup, CoordinatorStartError>, Void>,
+        prepare: (LogStore) throws(CoordinatorStartError) -> JournalStartup
+    ) {
         let store: LogStore
         do {
             store = try LogStore(path: path, epoch: epoch, options: options)
         } catch {
-            state.withLock { $0.startup = .failure(.logStore(path: path, error)) }
-            started.signal()
+            thread.reportStarted(.failure(.logStore(path: path, error)))
             return
         }
         defer {
             do { try store.close() } catch { log(.error, "log store \(path): closing failed: \(error)") }
         }
         do {
-            let startup = try prepare(store)
-            state.withLock { $0.startup = .success(startup) }
-            started.signal()
+            thread.reportStarted(.success(try prepare(store)))
         } catch {
-            state.withLock { $0.startup = .failure(error) }
-            started.signal()
+            thread.reportStarted(.failure(error))
             return
         }
 
@@ -143,10 +133,12 @@ final class JournalWriter: Sendable {
         defer { notify.close() }
         let clock = MonotonicClock()
         while true {
-            wake.wait()
-            let (batches, stopping) = state.withLock { state in
+            thread.waitForWake()
+            // Read the request before taking the queue: what was submitted before a stop is committed.
+            let stopping = thread.isStopRequested
+            let batches = state.withLock { state in
                 defer { state.queue.removeAll() }
-                return (state.queue, state.stopRequested)
+                return state.queue
             }
             if !batches.isEmpty {
                 let began = clock.now

@@ -1,5 +1,4 @@
 import Coordinator
-import Dispatch
 import Foundation
 import ServiceSupport
 import Shared
@@ -27,15 +26,8 @@ public final class RetrainingLoop: Sendable {
     private let initial: (predictor: PredictorModel?, estimator: EstimatorModel)
     private let clock: MonotonicClock
     private let log: ServiceLog
-    private let state = Mutex(State())
-    private let wake = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-
-    private struct State: Sendable {
-        var stopRequested = false
-        var started = false
-        var statistics = RetrainingStatistics()
-    }
+    private let statisticsSoFar = Mutex(RetrainingStatistics())
+    private let thread = ServiceThread<Void, Void>(name: "magnus-learning")
 
     /// - Parameters:
     ///   - epoch, run: the journal's, so that saved versions carry the service clock.
@@ -59,35 +51,24 @@ public final class RetrainingLoop: Sendable {
 
     /// Starts the thread.
     public func start() {
-        state.withLock { $0.started = true }
-        let thread = Thread { [self] in
-            loop()
-            finished.signal()
-        }
-        thread.name = "magnus-learning"
-        thread.start()
+        thread.start { [self] thread in loop(thread) }
     }
 
     /// Ends the thread after the run in progress, if any; blocks until then. Idempotent.
     public func stop() {
-        guard state.withLock({ state in
-            state.stopRequested = true
-            return state.started
-        }) else { return }
-        wake.signal()
-        finished.wait()
-        finished.signal()
+        thread.requestStop()
+        thread.join()
     }
 
     /// Runs so far and the time they took.
-    public var statistics: RetrainingStatistics { state.withLock { $0.statistics } }
+    public var statistics: RetrainingStatistics { statisticsSoFar.withLock { $0 } }
 
     /// Whether a retraining run is in progress (cheap: one lock).
-    public var isRetraining: Bool { state.withLock { $0.statistics.inProgress } }
+    public var isRetraining: Bool { statisticsSoFar.withLock { $0.inProgress } }
 
     // MARK: - The thread
 
-    private func loop() {
+    private func loop(_ thread: ServiceThread<Void, Void>) {
         // Training is CPU-heavy: on a busy machine the service loop must win the core.
         BackgroundPriority.lowerCurrentThread(nice: 10)
         let store: LogStore
@@ -110,16 +91,16 @@ public final class RetrainingLoop: Sendable {
                 "retraining: predictor every \(Format.fixed(settings.policy.predictorInterval, 1)) s, estimator every \(Format.fixed(settings.policy.estimatorInterval, 1)) s"
             )
         }
-        while !state.withLock({ $0.stopRequested }) {
+        while !thread.isStopRequested {
             let now = clock.now
             if storage.retraining {
-                for kind in schedule.due(at: now) where !state.withLock({ $0.stopRequested }) {
-                    state.withLock { $0.statistics.inProgress = true }
+                for kind in schedule.due(at: now) where !thread.isStopRequested {
+                    statisticsSoFar.withLock { $0.inProgress = true }
                     switch kind {
                     case .predictor: retrainPredictor(store, current: &predictor)
                     case .estimator: retrainEstimator(store, current: &estimator)
                     }
-                    state.withLock { $0.statistics.inProgress = false }
+                    statisticsSoFar.withLock { $0.inProgress = false }
                 }
             }
             if clock.now >= nextPrune {
@@ -128,7 +109,7 @@ public final class RetrainingLoop: Sendable {
             }
             let next = min(storage.retraining ? schedule.nextDeadline : .infinity, nextPrune)
             let wait = max(0.001, min(next - clock.now, 3_600))
-            _ = wake.wait(timeout: .now() + wait)
+            thread.waitForWake(timeout: wait)
         }
     }
 
@@ -193,10 +174,10 @@ public final class RetrainingLoop: Sendable {
     }
 
     private func record(seconds: Double, trained: Bool) {
-        state.withLock { state in
-            state.statistics.runs += 1
-            if trained { state.statistics.candidates += 1 }
-            state.statistics.seconds += seconds
+        statisticsSoFar.withLock { statistics in
+            statistics.runs += 1
+            if trained { statistics.candidates += 1 }
+            statistics.seconds += seconds
         }
     }
 

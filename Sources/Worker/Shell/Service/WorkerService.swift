@@ -1,27 +1,28 @@
-import Dispatch
-import Foundation
 import ServiceSupport
 import Shared
-import Synchronization
 import Transport
 import Worker
 
 /// The worker process's real-time shell: one thread owns the DEALER to the coordinator and
 /// drives a `WorkerSession`; a second thread runs batches on the engine (and waits out a
 /// simulated engine's scaled duration), so heartbeats keep flowing while a batch runs. The
-/// two threads talk over an inproc PAIR, each owning its end.
+/// loop hands the engine thread typed jobs (`EngineJob`) over a `ThreadChannel`; the engine
+/// thread hands back its reports over another and wakes the loop's poll with a byte on an
+/// inproc PAIR, each thread owning its end.
 public final class WorkerService: Sendable {
     public let configuration: WorkerConfiguration
     private let engine: any InferenceEngine
     private let log: ServiceLog
-    private let control = Mutex(Control())
-    private let finished = DispatchSemaphore(value: 0)
-
-    private struct Control {
-        var drainRequested = false
-        var stopRequested = false
-        var exitStatus: Int32?
-    }
+    /// The socket loop: it reports once its end of the wake PAIR is bound, and returns the exit status.
+    private let loop = ServiceThread<Void, Int32>(name: "magnus-worker-loop")
+    /// The engine thread: runs the batches the loop sends, until `.stop`.
+    private let runner = ServiceThread<Void, Void>(name: "magnus-worker-engine")
+    /// From the loop to the engine thread.
+    private let jobs = ThreadChannel<EngineJob>()
+    /// From the engine thread to the loop: each finished batch's `result`, `oom` or `fault`.
+    private let reports = ThreadChannel<WorkerMessage>()
+    /// The PAIR on which the engine thread wakes the loop after posting a report.
+    private static let wakeEndpoint = "inproc://magnus-worker-runner"
 
     public init(configuration: WorkerConfiguration, engine: any InferenceEngine, log: ServiceLog) {
         self.configuration = configuration
@@ -37,107 +38,127 @@ public final class WorkerService: Sendable {
         let probe = try context.socket(.dealer)
         try probe.connect(configuration.coordinatorEndpoint)
         probe.close()
-        let pairEndpoint = "inproc://magnus-worker-runner"
-        let ready = DispatchSemaphore(value: 0)
-        let loop = Thread { [self] in
-            let status = runLoop(context: context, pairEndpoint: pairEndpoint, bound: ready)
-            control.withLock { $0.exitStatus = status }
-            finished.signal()
-        }
-        loop.name = "magnus-worker-loop"
-        loop.start()
-        ready.wait()
-        let runner = Thread { [self] in runBatches(context: context, pairEndpoint: pairEndpoint) }
-        runner.name = "magnus-worker-engine"
-        runner.start()
+        loop.start { [self] thread in runLoop(thread, context: context) }
+        // The engine thread connects to the wake PAIR once the loop has bound it (or ended).
+        _ = loop.waitForStart()
+        runner.start { [self] _ in runBatches(context: context) }
     }
 
     /// Stops asking for work; exits after the running batch is reported (or the drain timeout).
-    public func drain() { control.withLock { $0.drainRequested = true } }
+    public func drain() { loop.requestDrain() }
 
     /// Exits at once (a running batch is abandoned; the coordinator requeues it).
-    public func stop() { control.withLock { $0.stopRequested = true } }
+    public func stop() { loop.requestStop() }
 
     /// Blocks until the service has ended; returns the process exit status.
     public func wait() -> Int32 {
-        finished.wait()
-        finished.signal()
-        return control.withLock { $0.exitStatus ?? 1 }
+        if case .returned(let status)? = loop.join() { return status }
+        return 1
     }
 
     // MARK: - Protocol loop
 
-    private func runLoop(context: ZMQContext, pairEndpoint: String, bound: DispatchSemaphore) -> Int32 {
-        let clock = MonotonicClock()
-        var session = WorkerSession(
-            worker: WorkerID(configuration.id), capabilities: engine.capabilities,
-            heartbeatInterval: configuration.heartbeatInterval, helloRetry: configuration.helloRetry,
-            drainTimeout: configuration.drainTimeout)
-        let parent = ParentWatch()
-        var status: Int32 = 0
+    /// The loop thread's body: bind the wake PAIR, connect the DEALER, serve the session.
+    /// However it ends, the engine thread is told to stop.
+    private func runLoop(_ thread: ServiceThread<Void, Int32>, context: ZMQContext) -> Int32 {
+        defer { jobs.send(.stop) }
         do {
-            let runner = try context.socket(.pair, linger: 0)
-            try runner.bind(pairEndpoint)
-            bound.signal()
-            let dealer = try context.socket(.dealer, linger: 2000)
+            let wake = try context.socket(.pair, linger: 0)
+            defer { wake.close() }
+            try wake.bind(Self.wakeEndpoint)
+            thread.reportStarted()
+            let dealer = try connect(context)
+            defer { dealer.close() }
+            return try serve(thread, dealer: dealer, wake: wake)
+        } catch {
+            log(.error, "worker loop failed: \(error)")
+            return 1
+        }
+    }
+
+    /// The DEALER to the coordinator, connected (it reconnects on its own).
+    private func connect(_ context: ZMQContext) throws(ZMQError) -> ZMQSocket {
+        let dealer = try context.socket(.dealer, linger: 2000)
+        do {
             try dealer.setRoutingID(configuration.id)
             try configuration.curve?.apply(to: dealer)
             try dealer.setMaxMessageSize(WireProtocol.transportMessageLimit)
             try dealer.setReconnectInterval(milliseconds: 200)
             try dealer.connect(configuration.coordinatorEndpoint)
-            log(
-                .info,
-                "worker \(configuration.id) (\(engine.capabilities.gpu), \(engine.capabilities.model), \(engine.capabilities.kvTokenCapacity) KV token slots) connecting to \(configuration.coordinatorEndpoint)"
-            )
-            var poller = ZMQPoller()
-            let dealerIndex = poller.add(dealer)
-            poller.add(runner)
+        } catch {
+            dealer.close()
+            throw error
+        }
+        log(
+            .info,
+            "worker \(configuration.id) (\(engine.capabilities.gpu), \(engine.capabilities.model), \(engine.capabilities.kvTokenCapacity) KV token slots) connecting to \(configuration.coordinatorEndpoint)"
+        )
+        return dealer
+    }
 
-            var done = try perform(session.start(now: clock.now), dealer, runner)
-            while !done {
-                let control = control.withLock { $0 }
-                if control.stopRequested {
-                    _ = try dealer.send([WorkerMessage.goodbye(GoodbyeMessage(reason: "stopped")).payload], dontWait: true)
-                    status = 1
-                    break
-                }
-                let now = clock.now
-                if control.drainRequested || (configuration.exitWithParent && parent.parentIsGone) {
-                    done = try perform(session.beginDrain(now: now), dealer, runner)
-                    if done { break }
-                }
-                done = try perform(session.tick(now: now), dealer, runner)
+    /// Polls the DEALER and the wake PAIR and drives the session until it is over (0) or a
+    /// stop is asked for (1, after a goodbye).
+    private func serve(_ thread: ServiceThread<Void, Int32>, dealer: ZMQSocket, wake: ZMQSocket) throws(ZMQError)
+        -> Int32
+    {
+        let clock = MonotonicClock()
+        let parent = ParentWatch()
+        var session = WorkerSession(
+            worker: WorkerID(configuration.id), capabilities: engine.capabilities,
+            heartbeatInterval: configuration.heartbeatInterval, helloRetry: configuration.helloRetry,
+            drainTimeout: configuration.drainTimeout)
+        var poller = ZMQPoller()
+        let dealerIndex = poller.add(dealer)
+        poller.add(wake)
+        var done = try perform(session.start(now: clock.now), dealer)
+        while !done {
+            if thread.isStopRequested {
+                _ = try dealer.send([WorkerMessage.goodbye(GoodbyeMessage(reason: "stopped")).payload], dontWait: true)
+                return 1
+            }
+            let now = clock.now
+            if thread.isDrainRequested || (configuration.exitWithParent && parent.parentIsGone) {
+                done = try perform(session.beginDrain(now: now), dealer)
                 if done { break }
-                let timeout = Int((min(session.nextTick(now: clock.now), 0.1) * 1000).rounded(.up))
-                for ready in try poller.poll(timeoutMilliseconds: timeout) {
-                    while !done, let frames = try ready.socket.receive(dontWait: true) {
-                        let now = clock.now
-                        if ready.index == dealerIndex {
-                            done = try perform(session.received(frames.last ?? [], now: now), dealer, runner)
-                        } else {
-                            do {
-                                let report = try WorkerMessage.decode(frames.last ?? [])
-                                done = try perform(session.finished(report, now: now), dealer, runner)
-                            } catch {
-                                log(.error, "bad report from the engine thread: \(error)")
-                            }
-                        }
-                    }
+            }
+            done = try perform(session.tick(now: now), dealer)
+            if done { break }
+            let timeout = Int((min(session.nextTick(now: clock.now), 0.1) * 1000).rounded(.up))
+            for ready in try poller.poll(timeoutMilliseconds: timeout) where !done {
+                if ready.index == dealerIndex {
+                    done = try receiveMessages(dealer, &session, clock)
+                } else {
+                    done = try receiveReports(wake, &session, dealer, clock)
                 }
             }
-            _ = try? runner.send([Array("stop".utf8)], dontWait: true)
-            runner.close()
-            dealer.close()
-        } catch {
-            log(.error, "worker loop failed: \(error)")
-            bound.signal()
-            status = 1
         }
-        return status
+        return 0
+    }
+
+    /// Hands the coordinator's messages to the session; true when the session is over.
+    private func receiveMessages(_ dealer: ZMQSocket, _ session: inout WorkerSession, _ clock: MonotonicClock)
+        throws(ZMQError) -> Bool
+    {
+        while let frames = try dealer.receive(dontWait: true) {
+            if try perform(session.received(frames.last ?? [], now: clock.now), dealer) { return true }
+        }
+        return false
+    }
+
+    /// Hands the engine thread's reports to the session (the bytes on the wake PAIR only
+    /// announce them); true when the session is over.
+    private func receiveReports(
+        _ wake: ZMQSocket, _ session: inout WorkerSession, _ dealer: ZMQSocket, _ clock: MonotonicClock
+    ) throws(ZMQError) -> Bool {
+        while try wake.receive(dontWait: true) != nil {}
+        for report in reports.takeAll() {
+            if try perform(session.finished(report, now: clock.now), dealer) { return true }
+        }
+        return false
     }
 
     /// Performs session actions; returns true when the session is over.
-    private func perform(_ actions: [WorkerSession.Action], _ dealer: ZMQSocket, _ runner: ZMQSocket) throws(ZMQError) -> Bool {
+    private func perform(_ actions: [WorkerSession.Action], _ dealer: ZMQSocket) throws(ZMQError) -> Bool {
         var done = false
         for action in actions {
             switch action {
@@ -148,7 +169,7 @@ public final class WorkerService: Sendable {
                     log(.debug, "send queue full; dropped a message")
                 }
             case .run(let batch):
-                try runner.send([Array("run".utf8), WireCodec.encode(batch)])
+                jobs.send(.run(batch))
             case .log(let level, let message):
                 log(level, message)
             case .exit:
@@ -160,29 +181,23 @@ public final class WorkerService: Sendable {
 
     // MARK: - Engine thread
 
-    /// Receives batches over the PAIR, runs them, waits out simulated time (interruptible by
-    /// "stop"), and sends the report back.
-    private func runBatches(context: ZMQContext, pairEndpoint: String) {
-        do {
-            let pair = try context.socket(.pair, linger: 0)
-            defer { pair.close() }
-            try pair.connect(pairEndpoint)
+    /// Takes jobs from the loop, runs each batch, waits out simulated time (a job meanwhile
+    /// can only be `.stop`, which ends the thread), posts the report and wakes the loop.
+    private func runBatches(context: ZMQContext) {
+        do throws(ZMQError) {
+            let wake = try context.socket(.pair, linger: 0)
+            defer { wake.close() }
+            try wake.connect(Self.wakeEndpoint)
             let clock = MonotonicClock()
-            while let frames = try pair.receive() {
-                guard frames.first == Array("run".utf8), frames.count == 2 else { return }
-                let batch = try WireCodec.body(BatchMessage.self, from: frames[1])
+            while case .run(let batch)? = jobs.receive() {
                 let start = clock.now
                 let (report, wait) = BatchExecution.run(batch, on: engine, timeScale: configuration.timeScale)
-                let deadline = start + wait
-                var poller = ZMQPoller()
-                poller.add(pair)
-                while clock.now < deadline {
-                    let left = Int(((deadline - clock.now) * 1000).rounded(.up))
-                    if try !poller.poll(timeoutMilliseconds: max(0, left)).isEmpty { return }  // "stop"
-                }
-                try pair.send([report.payload])
+                let left = start + wait - clock.now
+                if left > 0, jobs.receive(timeout: left) != nil { return }  // .stop
+                reports.send(report)
+                _ = try wake.send([[1]], dontWait: true)
             }
-        } catch let error as ZMQError where error == .contextTerminated {
+        } catch where error == .contextTerminated {
             return
         } catch {
             log(.error, "engine thread failed: \(error)")
