@@ -10,7 +10,7 @@ enum BenchCommand {
     static let specs: [OptionSpec] = ClientWorkload.specs + [
         .value("rates", "LIST", "Request rates to sweep (req/s).", default: "4,8,12,16,24,32"),
         .value("requests", "N", "Requests per rate.", default: "10000"),
-        .value("policies", "LIST", "Policies: vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua, magnus-ua-risk.", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
+        .value("policies", "LIST", "Policies: \(PolicyChoice.syntax.replacingOccurrences(of: "|", with: ", ")), and vs:safe (the largest VS batch that cannot run out of memory).", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
@@ -66,10 +66,11 @@ enum BenchCommand {
         var policies: [PolicySpec] = []
         for name in options.list("policies")! {
             let resolved = name.replacingOccurrences(of: "safe", with: String(safe))
-            guard let policy = PolicySpec.parse(resolved) else {
-                throw UsageError("magnus bench: unknown policy '\(name)' (vs:N, vs:safe, glp:N, abp, magnus, oracle, ccb, magnus-ua, magnus-ua-risk)")
+            do {
+                policies.append(try PolicySpec(parsing: resolved))
+            } catch {
+                throw UsageError("magnus bench: \(error) (or vs:safe)")
             }
-            policies.append(policy)
         }
         let rates = try options.list("rates")!.map { text throws(UsageError) -> Double in
             guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)'") }

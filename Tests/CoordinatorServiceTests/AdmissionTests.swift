@@ -27,7 +27,7 @@ struct AdmissionTests {
     }
 
     @Test func aDeadlineStillCountsForARequestThatComesBackToContinue() throws {
-        var h = RuntimeHarness { $0.policy = "magnus-ua" }
+        var h = RuntimeHarness { $0.policy = .magnusUncertaintyAware }
         #expect(accepted(submit(&h, "d", deadline: 1_000, output: 50)))
         var capabilities = RuntimeHarness.capabilities
         capabilities.continuation = true

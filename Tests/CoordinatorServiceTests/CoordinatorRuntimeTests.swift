@@ -239,7 +239,7 @@ struct CoordinatorRuntimeTests {
     }
 
     @Test func batchesRespectWorkerBatchLimit() throws {
-        var h = RuntimeHarness { $0.policy = "vs:4" }
+        var h = RuntimeHarness { $0.policy = .vanilla(batchSize: 4) }
         for index in 0..<4 { _ = h.submit("r\(index)") }
         var small = RuntimeHarness.capabilities
         small.maxBatchSize = 2

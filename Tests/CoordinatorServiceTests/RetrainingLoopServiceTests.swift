@@ -55,7 +55,7 @@ struct RetrainingLoopServiceTests {
         var configuration = CoordinatorConfiguration()
         configuration.kvTokenCapacity = 1 << 20
         configuration.forestTrees = 10
-        configuration.policy = "vs:8"
+        configuration.policy = .vanilla(batchSize: 8)
         configuration.storage.logPath = path
         configuration.storage.retrainingPolicy.predictorInterval = 0.2
         configuration.storage.retrainingPolicy.estimatorInterval = 0.2

@@ -85,12 +85,14 @@ struct ServiceSupportTests {
     }
 
     @Test func policyNames() throws {
-        #expect(try PolicyName.parse("magnus") == .magnus)
-        #expect(try PolicyName.parse("ABP") == .abp)
-        #expect(try PolicyName.parse("glp:8") == .glp(batchSize: 8))
-        #expect(try PolicyName.parse("vs:4") == .vanilla(batchSize: 4))
-        #expect(throws: UsageError.self) { try PolicyName.parse("vs") }
-        #expect(throws: UsageError.self) { try PolicyName.parse("fifo") }
+        #expect(try PolicyChoice.parse("magnus") == .magnus)
+        #expect(try PolicyChoice.parse("ABP") == .abp)
+        #expect(try PolicyChoice.parse("glp:8") == .glp(batchSize: 8))
+        #expect(try PolicyChoice.parse("vs:4") == .vanilla(batchSize: 4))
+        #expect(try PolicyChoice.parse("glp:8").batchingPolicy == .glp(batchSize: 8))
+        #expect(try PolicyChoice.parse("vs:4").batchingPolicy == .vanilla(batchSize: 4))
+        #expect(throws: UsageError.self) { try PolicyChoice.parse("vs") }
+        #expect(throws: UsageError.self) { try PolicyChoice.parse("fifo") }
     }
 
     @Test func configFileKeysAreOptionalAndFlagsWin() throws {
@@ -98,7 +100,7 @@ struct ServiceSupportTests {
         try Data(#"{"policy": "abp", "kv_token_capacity": 5000, "heartbeat_timeout_s": 9}"#.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let parsed = try #require(try CoordinatorOptions.parse(["--config", path, "--policy", "vs:2"]).configuration)
-        #expect(parsed.policy == "vs:2" && parsed.kvTokenCapacity == 5000 && parsed.heartbeatTimeout == 9)
+        #expect(parsed.policy == .vanilla(batchSize: 2) && parsed.kvTokenCapacity == 5000 && parsed.heartbeatTimeout == 9)
         #expect(parsed.clientEndpoint == CoordinatorConfiguration().clientEndpoint)
         #expect(throws: UsageError.self) { try CoordinatorOptions.parse(["--heartbeat-timeout", "0.5"]) }
         #expect(throws: UsageError.self) { try CoordinatorOptions.parse(["--profile", "no-such-gpu"]) }

@@ -15,7 +15,7 @@ do {
     Console.fail(error.description)
 }
 
-let log = ServiceLog(component: "coordinator", minimum: LogLevel(name: configuration.logLevel) ?? .info)
+let log = ServiceLog(component: "coordinator", minimum: configuration.logLevel)
 let service: CoordinatorService
 do {
     // The service chooses its models on its own thread: the log store's, else the training data's, else the prior.

@@ -3,7 +3,8 @@ import Coordinator
 
 /// A policy as the serving benchmark runs it: one of the scheduler's batching policies with
 /// a predictor choice, or conservative continuous batching, which needs an iteration-level
-/// engine and so runs in its own simulator.
+/// engine and so runs in its own simulator. Made from a `PolicyChoice`, whose parser reads
+/// the names for the service and the benchmark alike.
 public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
     /// A scheduler policy; `oracle` replaces the predictor by the true lengths.
     case scheduler(BatchingPolicy, oracle: Bool)
@@ -16,6 +17,23 @@ public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
     /// risk-bounded memory check.
     case uncertaintyAware(BatchingPolicy, boundedGeneration: Bool = true)
 
+    /// How the benchmark runs `choice`.
+    public init(_ choice: PolicyChoice) {
+        switch choice {
+        case .vanilla, .glp, .abp, .magnus: self = .scheduler(choice.batchingPolicy ?? .magnus, oracle: false)
+        case .oracle: self = .scheduler(.magnus, oracle: true)
+        case .conservativeContinuousBatching: self = .conservativeContinuousBatching
+        case .magnusUncertaintyAware: self = .uncertaintyAware(.magnus)
+        case .magnusUncertaintyAwareRisk: self = .uncertaintyAware(.magnus, boundedGeneration: false)
+        }
+    }
+
+    /// The policy named `text` (`PolicyChoice.syntax`).
+    /// - Throws: `UsageError` from `PolicyChoice.parse`, listing the choices.
+    public init(parsing text: String) throws(UsageError) {
+        self.init(try PolicyChoice.parse(text))
+    }
+
     public var description: String {
         switch self {
         case .scheduler(let policy, let oracle): oracle ? "\(policy.name)-oracle" : policy.name
@@ -26,19 +44,9 @@ public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `vs:N`, `glp:N`, `abp`, `magnus`, `oracle` (Magnus with true lengths), `ccb`,
     /// `magnus-ua` (uncertainty-aware Magnus with bounded decoding), `magnus-ua-risk` (the same
-    /// with uncapped batches and a risk-bounded memory check).
+    /// with uncapped batches and a risk-bounded memory check), through `PolicyChoice.parse`.
+    /// - Returns: nil for a name it does not know.
     public static func parse(_ text: String) -> PolicySpec? {
-        let parts = text.lowercased().split(separator: ":")
-        switch (parts.first.map(String.init), parts.count > 1 ? Int(parts[1]) : nil) {
-        case ("vs", let size?) where size > 0: return .scheduler(.vanilla(batchSize: size), oracle: false)
-        case ("glp", let size?) where size > 0: return .scheduler(.glp(batchSize: size), oracle: false)
-        case ("abp", nil): return .scheduler(.abp, oracle: false)
-        case ("magnus", nil): return .scheduler(.magnus, oracle: false)
-        case ("oracle", nil): return .scheduler(.magnus, oracle: true)
-        case ("ccb", nil): return .conservativeContinuousBatching
-        case ("magnus-ua", nil), ("ua", nil): return .uncertaintyAware(.magnus)
-        case ("magnus-ua-risk", nil): return .uncertaintyAware(.magnus, boundedGeneration: false)
-        default: return nil
-        }
+        (try? PolicyChoice.parse(text)).map(PolicySpec.init)
     }
 }

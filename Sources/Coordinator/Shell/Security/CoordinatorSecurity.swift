@@ -29,7 +29,7 @@ public struct CoordinatorSecurity: Sendable, Hashable {
         }
         let clients = try KeyAllowlist(contentsOf: clientKeys)
         var status: KeyAllowlist?
-        if configuration.statusAuth == CoordinatorConfiguration.statusAuthCurve {
+        if configuration.statusAuth == .curve {
             status = try configuration.statusKeys.map { path throws(KeyFileError) in try KeyAllowlist(contentsOf: path) } ?? clients
         }
         return CoordinatorSecurity(

@@ -3,11 +3,6 @@ import ServiceSupport
 import Shared
 
 extension CoordinatorConfiguration {
-    /// `status_auth` value: anyone may subscribe to the status stream.
-    public static let statusAuthOpen = "open"
-    /// `status_auth` value: status subscribers authenticate with CURVE.
-    public static let statusAuthCurve = "curve"
-
     /// `ZMQ_MAXMSGSIZE` of the client socket: `maxFrameBytes`, or 8 MiB or twice
     /// `maxPayloadBytes` (whichever is larger), within the transport limit.
     public var clientFrameLimit: Int {

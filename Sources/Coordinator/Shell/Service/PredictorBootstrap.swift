@@ -68,22 +68,30 @@ public enum PredictorBootstrap {
             stepOverhead: prior.stepOverhead, kvReadPerToken: prior.kvReadPerToken, prefillPerToken: prior.prefillPerToken)
     }
 
-    /// The scheduler for a validated configuration. Under `magnus-ua` it starts with no
-    /// calibrated distributions: every application is batched for its worst case until its
-    /// first completions calibrate it online (or a retrained predictor brings held-out ones),
-    /// and batches are also checked against the profile's prefill memory.
+    /// The scheduler for a validated configuration. Under `magnus-ua` (and `magnus-ua-risk`,
+    /// whose batches are not capped) it starts with no calibrated distributions: every
+    /// application is batched for its worst case until its first completions calibrate it
+    /// online (or a retrained predictor brings held-out ones), and batches are also checked
+    /// against the profile's prefill memory.
     public static func scheduler(
         _ configuration: CoordinatorConfiguration, predictor: any LengthPredicting
     ) throws(UsageError) -> Scheduler {
-        let uncertaintyAware = PolicyName.isUncertaintyAware(configuration.policy)
+        let choice = configuration.policy
+        guard choice.runsInService, let policy = choice.batchingPolicy else {
+            throw UsageError("policy \(choice) runs only in the simulator (magnus bench); use one of \(PolicyChoice.serviceSyntax)")
+        }
+        let uncertaintyAware = choice.isUncertaintyAware
         let profile = configuration.profile.flatMap(EngineProfile.named)
         return Scheduler(
             configuration: SchedulerConfiguration(
-                policy: try PolicyName.parse(configuration.policy), wmaThreshold: configuration.wmaThreshold,
+                policy: policy, wmaThreshold: configuration.wmaThreshold,
                 kvTokenCapacity: try kvTokenCapacity(configuration),
                 memoryCheckUsesUpperBound: configuration.memoryCheckUsesUpperBound, maxAttempts: configuration.maxAttempts,
                 prefillMemory: uncertaintyAware ? profile?.capabilities.prefill : nil),
             predictor: predictor, estimator: KNNBatchTimeEstimator(samples: [], prior: try analyticPrior(configuration)),
-            uncertainty: uncertaintyAware ? UncertaintyModel(calibration: LengthCalibration()) : nil)
+            uncertainty: uncertaintyAware
+                ? UncertaintyModel(
+                    calibration: LengthCalibration(),
+                    configuration: UncertaintyConfiguration(boundedGeneration: choice.boundedGeneration)) : nil)
     }
 }

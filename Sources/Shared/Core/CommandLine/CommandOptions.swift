@@ -1,26 +1,3 @@
-/// One option a command accepts, with the help text shown beside it.
-public struct OptionSpec: Sendable {
-    public var name: String
-    public var help: String
-    /// Placeholder for a value (`N`, `PATH`); nil for a flag.
-    public var value: String?
-    public var defaultValue: String?
-
-    public static func flag(_ name: String, _ help: String) -> OptionSpec {
-        OptionSpec(name: name, help: help, value: nil, defaultValue: nil)
-    }
-
-    public static func value(_ name: String, _ placeholder: String, _ help: String, default defaultValue: String? = nil) -> OptionSpec {
-        OptionSpec(name: name, help: help, value: placeholder, defaultValue: defaultValue)
-    }
-}
-
-/// A command-line usage error: the message says what to fix.
-public struct UsageError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Parsed `--name value` and `--flag` options, validated against a list of specs; a small
 /// stand-in for swift-argument-parser, which cannot be fetched here.
 public struct CommandOptions: Sendable {
@@ -56,17 +33,20 @@ public struct CommandOptions: Sendable {
                 inlineValue = String(name[name.index(after: equals)...])
                 name = String(name[..<equals])
             }
-            guard let spec = specs.first(where: { $0.name == name }) else {
-                throw UsageError("\(command): unknown option --\(name) (see \(command) --help)")
+            guard let spec = specs.first(where: { $0.name == name || $0.aliases.contains(name) }) else {
+                let hint = NearestName.to(name, in: specs.flatMap { [$0.name] + $0.aliases }).map { "; did you mean --\($0)?" } ?? ""
+                throw UsageError("\(command): unknown option --\(name)\(hint) (see \(command) --help)")
             }
+            let given = name
+            name = spec.name
             if spec.value == nil {
-                guard inlineValue == nil else { throw UsageError("\(command): --\(name) takes no value") }
+                guard inlineValue == nil else { throw UsageError("\(command): --\(given) takes no value") }
                 flags.insert(name)
             } else {
                 if let inlineValue {
                     values[name] = inlineValue
                 } else {
-                    guard index < arguments.count else { throw UsageError("\(command): --\(name) needs a value \(spec.value!)") }
+                    guard index < arguments.count else { throw UsageError("\(command): --\(given) needs a value \(spec.value!)") }
                     values[name] = arguments[index]
                     index += 1
                 }
@@ -83,6 +63,8 @@ public struct CommandOptions: Sendable {
             let padded = left.count < 30 ? left + String(repeating: " ", count: 30 - left.count) : left + " "
             var right = spec.help
             if let defaultValue = spec.defaultValue { right += " (default: \(defaultValue))" }
+            let unnamed = spec.aliases.filter { !spec.help.contains("--" + $0) }
+            if !unnamed.isEmpty { right += " (also " + unnamed.map { "--" + $0 }.joined(separator: ", ") + ")" }
             lines.append(padded + right)
         }
         lines.append("  --help                      Show this help.")

@@ -1,5 +1,5 @@
 /// Severity of a service log line.
-public enum LogLevel: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
+public enum LogLevel: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     case debug, info, warning, error
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -9,20 +9,10 @@ import Worker
 
 /// The `magnus-worker` command line.
 public enum WorkerOptions {
-    /// Every option, with its help text.
-    public static let specs: [OptionSpec] = [
-        .value("coordinator", "ENDPOINT", "The coordinator's worker endpoint, e.g. tcp://10.0.0.1:5556 (required)."),
-        .value("gpu", "N", "GPU index on this host; names the worker when --id is not given (default: 0)."),
-        .value("id", "NAME", "Worker name, unique in the cluster (default: HOST-gpuN)."),
-        .value("profile", "NAME", "Simulated engine profile: \(EngineProfile.builtinNames.joined(separator: ", ")) (default: v100-chatglm6b)."),
-        .value("time-scale", "X", "Run simulated time X times faster than real time, e.g. 50 for demos (default: 1)."),
-        .value("jitter", "SIGMA", "Lognormal σ of the simulated duration noise (default: 0)."),
-        .value("seed", "N", "Seed of the duration noise (default: the GPU index)."),
-        .value("heartbeat-interval", "SECONDS", "Heartbeat interval until the coordinator sets one (default: 1)."),
-        .value("drain-timeout", "SECONDS", "On SIGINT/SIGTERM, how long to finish the running batch (default: 60)."),
-        .value("log-level", "LEVEL", "debug, info, warning or error (default: info)."),
-        .flag("exit-with-parent", "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
-    ] + CurveOptions.specs + engineSpecs
+    /// Every option, with its help text: the service's, CURVE's, the engine's.
+    public static let specs: [OptionSpec] =
+        WorkerSettings.serviceSchema.specs(defaults: WorkerSettings(), showingKeys: false) + CurveOptions.specs
+        + WorkerSettings.engineSchema.specs(defaults: WorkerSettings(), showingKeys: false)
 
     /// A parsed command line: the service settings and the engine to run.
     public struct Parsed: Sendable {
@@ -43,32 +33,29 @@ public enum WorkerOptions {
         guard options.positional.isEmpty else {
             throw UsageError("magnus-worker: unexpected argument '\(options.positional[0])' (see --help)")
         }
-        guard let endpoint = options.string("coordinator") else {
+        var settings = WorkerSettings()
+        try WorkerSettings.schema.apply(options, to: &settings)
+        try WorkerSettings.schema.validate(settings, context: "magnus-worker", namingKeys: false)
+        guard let endpoint = settings.coordinator else {
             throw UsageError("magnus-worker: --coordinator ENDPOINT is required (see --help)")
         }
-        let gpu = try options.int("gpu", in: 0...1023) ?? 0
-        let id = options.string("id") ?? "\(hostName())-gpu\(gpu)"
+        let gpu = settings.gpu ?? 0
+        let id = settings.id ?? "\(hostName())-gpu\(gpu)"
         guard !id.isEmpty, id.utf8.count <= 255 else { throw UsageError("magnus-worker: --id must be 1...255 bytes") }
-        let profileName = options.string("profile") ?? "v100-chatglm6b"
-        guard let profile = EngineProfile.named(profileName) else {
-            throw UsageError("magnus-worker: unknown profile '\(profileName)'; built in: \(EngineProfile.builtinNames.joined(separator: ", "))")
+        guard let profile = EngineProfile.named(settings.profile) else {
+            throw UsageError("magnus-worker: unknown profile '\(settings.profile)'")
         }
         var configuration = WorkerConfiguration(id: id, coordinatorEndpoint: endpoint)
-        configuration.timeScale = try options.double("time-scale", in: 1e-3...1e9) ?? 1
-        configuration.heartbeatInterval = try options.double("heartbeat-interval", in: 0.01...3600) ?? 1
-        configuration.drainTimeout = try options.double("drain-timeout", in: 0...86_400) ?? 60
-        configuration.exitWithParent = options.flag("exit-with-parent")
+        configuration.timeScale = settings.timeScale
+        configuration.heartbeatInterval = settings.heartbeatInterval
+        configuration.drainTimeout = settings.drainTimeout
+        configuration.exitWithParent = settings.exitWithParent
         configuration.curve = try CurveOptions.parse(options)
-        let jitter = try options.double("jitter", in: 0...2) ?? 0
-        let seed = try options.int("seed", in: 0...Int.max) ?? gpu
-        let levelName = options.string("log-level") ?? "info"
-        guard let level = LogLevel(name: levelName) else {
-            throw UsageError("magnus-worker: --log-level must be debug, info, warning or error")
-        }
+        let engine = SimulatedGPUEngine(profile: profile, seed: settings.seed ?? UInt64(gpu), jitterSigma: settings.jitter)
         return (
             Parsed(
-                configuration: configuration, engine: SimulatedGPUEngine(profile: profile, seed: UInt64(seed), jitterSigma: jitter),
-                logLevel: level, realEngine: try realEngineSettings(options, gpu: options.string("gpu") == nil ? nil : gpu)),
+                configuration: configuration, engine: engine, logLevel: settings.logLevel,
+                realEngine: try realEngineSettings(settings)),
             options.help
         )
     }

@@ -1,0 +1,4 @@
+import Shared
+
+/// `log_sync`: `full` or `normal`.
+extension SQLiteSynchronous: ConfigChoice {}
