@@ -9,7 +9,7 @@ import Testing
 @Suite struct ExtremeValueTests {
     /// A runtime with one worker holding a batch of two requests (caps of 100 tokens).
     func running() throws -> (RuntimeHarness, BatchMessage) {
-        var h = RuntimeHarness { $0.logLevel = "debug" }
+        var h = RuntimeHarness { $0.logLevel = .debug }
         _ = h.submit("a")
         _ = h.submit("b")
         let batch = try #require(h.join("w1").batches.first).batch
@@ -107,11 +107,11 @@ import Testing
     }
 
     @Test func debugLinesAreNotBuiltAtInfoLevel() throws {
-        var h = RuntimeHarness { $0.logLevel = "info" }
+        var h = RuntimeHarness { $0.logLevel = .info }
         _ = h.submit("a")
         let step = h.join("w1")
         #expect(!step.outputs.contains { if case .log(.debug, _) = $0 { true } else { false } })
-        var d = RuntimeHarness { $0.logLevel = "debug" }
+        var d = RuntimeHarness { $0.logLevel = .debug }
         _ = d.submit("a")
         #expect(d.join("w1").outputs.contains { if case .log(.debug, _) = $0 { true } else { false } })
     }

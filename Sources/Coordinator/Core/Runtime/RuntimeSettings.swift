@@ -36,7 +36,7 @@ public struct RuntimeSettings: Sendable, Hashable {
     /// Whether the runtime emits journal records (the shell has a log store).
     public var journaling = false
     /// The lowest level of log line the runtime builds (lines below it cost nothing).
-    public var logLevel = LogLevel.debug
+    public var logLevel = LogLevel.info
 
     public init() {}
 }

@@ -20,7 +20,7 @@ extension CoordinatorConfiguration {
         settings.statusWindow = statusWindow
         settings.drainTimeout = drainTimeout
         settings.journaling = storage.logPath != nil
-        settings.logLevel = LogLevel(name: logLevel) ?? .info
+        settings.logLevel = logLevel
         return settings
     }
 }
