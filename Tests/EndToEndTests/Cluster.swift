@@ -132,6 +132,16 @@ final class Cluster {
     }
 
     /// Waits until the coordinator reports `count` connected workers.
+    /// A subscriber to the status stream, returned once a snapshot proves the subscription
+    /// live (so nothing dispatched afterwards is missed).
+    func liveStatus() throws -> StatusSubscriber {
+        let status = try StatusSubscriber(endpoint: statusEndpoint)
+        for _ in 0..<50 {
+            if case .snapshot = try status.receive(timeout: 0.2) { return status }
+        }
+        throw ClusterError("no status snapshot\n\(logs())")
+    }
+
     func waitForWorkers(_ count: Int, timeout: Double = 20) throws {
         let client = try MagnusClient(endpoint: clientEndpoint, curve: clientKeys)
         let deadline = Date().addingTimeInterval(timeout)

@@ -95,13 +95,7 @@ struct ClusterTests {
         // of real time at this scale: a kill right after a dispatch lands mid-batch.
         let cluster = try Cluster(workers: 4, timeScale: 4)
         defer { cluster.stop() }
-        let status = try StatusSubscriber(endpoint: cluster.statusEndpoint)
-        // A snapshot proves the subscription is live before any work is dispatched.
-        var live = false
-        for _ in 0..<50 where !live {
-            if case .snapshot = try status.receive(timeout: 0.2) { live = true }
-        }
-        try #require(live, "no status snapshot\n\(cluster.logs())")
+        let status = try cluster.liveStatus()
 
         let client = try MagnusClient(endpoint: cluster.clientEndpoint)
         let submits = Workload.requests(300, prefix: "kill", seed: 7, maxInputWords: 60, minOutput: 40)

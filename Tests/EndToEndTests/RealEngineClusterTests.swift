@@ -94,12 +94,7 @@ struct RealEngineClusterTests {
             ],
             startTimeout: 180)
         defer { cluster.stop() }
-        let status = try StatusSubscriber(endpoint: cluster.statusEndpoint)
-        var live = false
-        for _ in 0..<50 where !live {
-            if case .snapshot = try status.receive(timeout: 0.2) { live = true }
-        }
-        try #require(live, "no status snapshot\n\(cluster.logs())")
+        let status = try cluster.liveStatus()
         let client = try MagnusClient(endpoint: cluster.clientEndpoint)
         let submits = Self.submits(8, prefix: "oom", maxNewTokens: 8)
         let run = try client.run(submits, timeout: 90)

@@ -62,7 +62,7 @@ import Worker
     @Test func aSilentWorkersBatchIsRequeuedAndFinishedElsewhere() {
         let all = requests(count: 200, rate: 10)
         var simulator = simulator(all, workers: 2)
-        simulator.failures = [.init(worker: 0, time: 3)]
+        simulator.failures = [0: 3]
         let recorder = simulator.run()
         #expect(recorder.requeues >= 1)
         #expect(recorder.responseTimes.count == all.count)

@@ -3,16 +3,8 @@ import ServiceSupport
 import Shared
 
 /// `magnus-coordinator`: parse options, start the service (log store, models, sockets), run it until a signal.
-let configuration: CoordinatorConfiguration
-do {
-    let parsed = try CoordinatorOptions.parse(Array(CommandLine.arguments.dropFirst()))
-    guard let parsedConfiguration = parsed.configuration else {
-        Console.out(parsed.help)
-        Console.exit(0)
-    }
-    configuration = parsedConfiguration
-} catch {
-    Console.fail(error.description)
+let configuration = Console.parsedOrExit { () throws(UsageError) in
+    try CoordinatorOptions.parse(Array(CommandLine.arguments.dropFirst()))
 }
 
 let log = ServiceLog(component: "coordinator", minimum: configuration.logLevel)
@@ -25,12 +17,6 @@ do {
     Console.fail("magnus-coordinator: \(error)", code: 1)
 }
 
-let trap = SignalTrap { signal, count in
-    if count == 1 {
-        log(.info, "signal \(signal): draining (send it again to stop at once)")
-        service.drain()
-    } else {
-        service.stop()
-    }
-}
+let trap = SignalTrap.drainThenStop(
+    log: log, draining: "draining (send it again to stop at once)", drain: { service.drain() }, stop: { service.stop() })
 Console.exit(withExtendedLifetime(trap) { service.wait() })

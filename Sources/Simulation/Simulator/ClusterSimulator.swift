@@ -36,17 +36,6 @@ public struct ClusterSimulator: Sendable {
         case workerFails(Int)
     }
 
-    /// A worker going silent (crashed, unplugged) at a virtual time: it sends nothing more
-    /// and its running batch never reports, so the coordinator must notice by heartbeats.
-    public struct WorkerFailure: Sendable, Hashable {
-        public var worker: Int
-        public var time: Seconds
-        public init(worker: Int, time: Seconds) {
-            self.worker = worker
-            self.time = time
-        }
-    }
-
     /// One simulated worker agent: the production session state machine and its engine.
     struct Agent: Sendable {
         var routingID: RoutingID
@@ -67,8 +56,10 @@ public struct ClusterSimulator: Sendable {
     public var learning: SimulatedLearning?
     /// When set, the coordinator begins a drain at this virtual time (as on SIGTERM).
     public var drainAt: Seconds?
-    /// Workers that go silent during the run.
-    public var failures: [WorkerFailure] = []
+    /// Workers that go silent during the run (crashed, unplugged), by worker index, with
+    /// the virtual time: each sends nothing more and its running batch never reports, so the
+    /// coordinator must notice by heartbeats.
+    public var failures: [Int: Seconds] = [:]
     /// Virtual seconds between timer ticks (heartbeats, deadline scans, silent workers).
     public var tickInterval: Seconds
 
@@ -134,14 +125,12 @@ public struct ClusterSimulator: Sendable {
 struct SimulationRun {
     typealias Event = ClusterSimulator.Event
 
+    /// The run's setup: workload, workers, schedules.
+    let setup: ClusterSimulator
     var runtime: CoordinatorRuntime
     var agents: [ClusterSimulator.Agent]
-    let requests: [Request]
     var estimatorSamples: [BatchTimeSample]
-    let estimatorRetrainInterval: Seconds?
     var learning: SimulatedLearning?
-    let drainAt: Seconds?
-    let failures: [ClusterSimulator.WorkerFailure]
     let tickInterval: Seconds
 
     var events = EventQueue<Event>()
@@ -157,22 +146,21 @@ struct SimulationRun {
     var agentIndex: [RoutingID: Int] = [:]
 
     init(simulator: ClusterSimulator) {
+        setup = simulator
         runtime = simulator.runtime
         agents = simulator.workers.map { worker in
             ClusterSimulator.Agent(
                 routingID: RoutingID(worker.id.rawValue),
                 session: WorkerSession(worker: worker.id, capabilities: worker.engine.capabilities), engine: worker.engine)
         }
-        requests = simulator.requests
         estimatorSamples = simulator.estimatorSamples
-        estimatorRetrainInterval = simulator.estimatorRetrainInterval
         learning = simulator.learning
-        drainAt = simulator.drainAt
-        failures = simulator.failures
         tickInterval = max(simulator.tickInterval, 1e-3)
         arrivalsLeft = simulator.requests.count
         for (index, agent) in agents.enumerated() { agentIndex[agent.routingID] = index }
     }
+
+    var requests: [Request] { setup.requests }
 
     var isFinished: Bool { answered >= requests.count }
 
@@ -182,15 +170,15 @@ struct SimulationRun {
         recorder.lastArrival = requests.last?.arrival ?? 0
         let start = requests.first?.arrival ?? 0
         for (index, request) in requests.enumerated() { events.schedule(.arrival(index), at: request.arrival) }
-        if let interval = estimatorRetrainInterval, !requests.isEmpty {
+        if let interval = setup.estimatorRetrainInterval, !requests.isEmpty {
             events.schedule(.retrainEstimator, at: start + interval)
         }
         if let deadline = learning?.nextDeadline, deadline.isFinite, !requests.isEmpty {
             events.schedule(.retrainModels, at: deadline)
         }
-        if let drainAt { events.schedule(.drain, at: drainAt) }
-        for failure in failures where agents.indices.contains(failure.worker) {
-            events.schedule(.workerFails(failure.worker), at: failure.time)
+        if let drainAt = setup.drainAt { events.schedule(.drain, at: drainAt) }
+        for (worker, time) in setup.failures.sorted(by: { $0.key < $1.key }) where agents.indices.contains(worker) {
+            events.schedule(.workerFails(worker), at: time)
         }
         // Workers connect just before the first request arrives.
         let connect = start - tickInterval
@@ -225,7 +213,7 @@ struct SimulationRun {
             }
         case .retrainEstimator:
             runtime.replaceEstimator(KNNBatchTimeEstimator(samples: estimatorSamples))
-            if !isFinished, let interval = estimatorRetrainInterval {
+            if !isFinished, let interval = setup.estimatorRetrainInterval {
                 events.schedule(.retrainEstimator, at: now + interval)
             }
         case .drain:

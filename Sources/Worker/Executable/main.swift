@@ -4,16 +4,8 @@ import Shared
 import Worker
 
 /// `magnus-worker`: parse options, start the worker service, run until a signal.
-let parsed: WorkerOptions.Parsed
-do {
-    let result = try WorkerOptions.parse(Array(CommandLine.arguments.dropFirst()))
-    guard let options = result.parsed else {
-        Console.out(result.help)
-        Console.exit(0)
-    }
-    parsed = options
-} catch {
-    Console.fail(error.description)
+let parsed = Console.parsedOrExit { () throws(UsageError) in
+    try WorkerOptions.parse(Array(CommandLine.arguments.dropFirst()))
 }
 
 let log = ServiceLog(component: "worker \(parsed.configuration.id)", minimum: parsed.logLevel)
@@ -40,14 +32,9 @@ do {
 // An engine that keeps failing: leave the cluster rather than fault every batch.
 realEngine?.onGiveUp { service.drain() }
 
-let trap = SignalTrap { signal, count in
-    if count == 1 {
-        log(.info, "signal \(signal): finishing the running batch, then leaving (send it again to stop at once)")
-        service.drain()
-    } else {
-        service.stop()
-    }
-}
+let trap = SignalTrap.drainThenStop(
+    log: log, draining: "finishing the running batch, then leaving (send it again to stop at once)",
+    drain: { service.drain() }, stop: { service.stop() })
 let status = withExtendedLifetime(trap) { service.wait() }
 realEngine?.shutdown()
 Console.exit(realEngine?.hasGivenUp == true ? 1 : status)

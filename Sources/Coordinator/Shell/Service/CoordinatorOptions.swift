@@ -16,14 +16,11 @@ public enum CoordinatorOptions {
     /// - Returns: the validated configuration, or nil when `--help` was asked for (the help
     ///   text is then in `help`).
     public static func parse(_ arguments: [String]) throws(UsageError) -> (configuration: CoordinatorConfiguration?, help: String) {
-        let options = try CommandOptions(
+        let options = try CommandOptions.flagsOnly(
             command: "magnus-coordinator",
             summary: "the Magnus scheduler: takes requests from clients, batches them by predicted length and serves them on workers",
             specs: specs, arguments: arguments)
         guard !options.wantsHelp else { return (nil, options.help) }
-        guard options.positional.isEmpty else {
-            throw UsageError("magnus-coordinator: unexpected argument '\(options.positional[0])' (see --help)")
-        }
         var configuration = try options.string("config").map { path throws(UsageError) in try CoordinatorConfiguration.load(path: path) }
             ?? CoordinatorConfiguration()
         try CoordinatorConfiguration.schema.apply(options, to: &configuration)

@@ -25,14 +25,11 @@ public enum WorkerOptions {
 
     /// Parses `arguments` (without the program name); nil with the help text for `--help`.
     public static func parse(_ arguments: [String]) throws(UsageError) -> (parsed: Parsed?, help: String) {
-        let options = try CommandOptions(
+        let options = try CommandOptions.flagsOnly(
             command: "magnus-worker",
             summary: "one GPU of a Magnus cluster: pulls batches from the coordinator and runs them on its engine",
             specs: specs, arguments: arguments)
         guard !options.wantsHelp else { return (nil, options.help) }
-        guard options.positional.isEmpty else {
-            throw UsageError("magnus-worker: unexpected argument '\(options.positional[0])' (see --help)")
-        }
         var settings = WorkerSettings()
         try WorkerSettings.schema.apply(options, to: &settings)
         try WorkerSettings.schema.validate(settings, context: "magnus-worker", namingKeys: false)
