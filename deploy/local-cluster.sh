@@ -8,14 +8,18 @@
 #                           [--requests 0] [--duration SECONDS] [--no-load] [--profile v100-chatglm6b]
 #                           [--engine simulated|real] [--model smollm2|tiny-random] [--device cpu|cuda|auto]
 #                           [--max-new-tokens N] [--policy magnus|magnus-ua|abp|glp:N|vs:N]
+#                           [--gateway] [--gateway-listen 127.0.0.1:8000]
 # --engine real: each worker starts a Python engine process with the model (set it up first with
 # deploy/setup-engine.sh); requests get --max-new-tokens 64 unless given (a CPU decodes slowly).
 # --policy magnus-ua: uncertainty-aware Magnus (docs/benchmarks.md section 6).
+# --gateway: also the OpenAI-compatible HTTP gateway (docs/http-gateway.md; needs
+# pip install -r clients/python/requirements-test.txt, skipped with a message otherwise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 workers=8 rate=100 time_scale=20 data=../shared/data requests=0 duration=0 load=1
 profile=v100-chatglm6b engine=simulated model=smollm2 device=auto max_new_tokens="" policy=magnus base_port=${MAGNUS_BASE_PORT:-5555}
+gateway=0 gateway_listen=127.0.0.1:8000
 while [ $# -gt 0 ]; do
   case "$1" in
     --workers) workers=$2; shift 2 ;;
@@ -31,7 +35,9 @@ while [ $# -gt 0 ]; do
     --device) device=$2; shift 2 ;;
     --max-new-tokens) max_new_tokens=$2; shift 2 ;;
     --policy) policy=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --gateway) gateway=1; shift ;;
+    --gateway-listen) gateway=1; gateway_listen=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "local-cluster: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -104,6 +110,16 @@ for gpu in $(seq 0 $((workers - 1))); do
 done
 
 echo "local-cluster: coordinator on $client_ep (workers $worker_ep, status $status_ep), $workers workers"
+if [ $gateway -eq 1 ]; then
+  if python3 -c "import zmq, fastapi, uvicorn, prometheus_client" 2>/dev/null; then
+    PYTHONPATH="clients/python${PYTHONPATH:+:$PYTHONPATH}" python3 -m magnus_gateway --coordinator "$client_ep" \
+      --status "$status_ep" --listen "$gateway_listen" >"$logs/gateway.log" 2>&1 &
+    pids+=($!)
+    echo "local-cluster: HTTP gateway on http://$gateway_listen/v1 (model 'magnus'; log in $logs/gateway.log)"
+  else
+    echo "local-cluster: --gateway SKIPPED: it needs pyzmq, fastapi, uvicorn and prometheus_client (pip install -r clients/python/requirements-test.txt)"
+  fi
+fi
 if [ $load -eq 1 ]; then
   "$bin/magnus" load --coordinator "$client_ep" --rate "$rate" --requests "$requests" "${workload[@]}" ${load_args[@]+"${load_args[@]}"} \
     >"$logs/load.log" 2>&1 &

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from magnus_client import MagnusClient, MagnusError  # noqa: E402
+from magnus_client import CoordinatorUnavailable, MagnusClient, MagnusError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILD = Path(os.environ.get("MAGNUS_BUILD_DIR", ROOT / ".build" / "debug"))
@@ -122,11 +122,14 @@ def test_curve_client_with_a_listed_key_is_answered_and_a_stranger_is_not(secure
     with MagnusClient(secured, curve_secret_key_file=str(keys / "alice.key"),
                       coordinator_key=str(keys / "coordinator.pub")) as client:
         assert client.ping(timeout=10)
-    with MagnusClient(secured, curve_secret_key_file=str(keys / "mallory.key"),
-                      coordinator_key=str(keys / "coordinator.pub")) as stranger:
-        assert not stranger.ping(timeout=1)
-    with MagnusClient(secured) as plain:
-        assert not plain.ping(timeout=1)
+    # A refused peer hears nothing at all: the client's connect check says so within its timeout.
+    with pytest.raises(CoordinatorUnavailable, match="no coordinator answering at"):
+        MagnusClient(secured, curve_secret_key_file=str(keys / "mallory.key"),
+                     coordinator_key=str(keys / "coordinator.pub"), connect_timeout=1)
+    with pytest.raises(CoordinatorUnavailable):
+        MagnusClient(secured, connect_timeout=1)
+    with MagnusClient(secured, connect_timeout=None) as lazy:  # no check: ZeroMQ's lazy connect
+        assert not lazy.ping(timeout=1)
 
 
 def test_secret_key_files_readable_by_others_are_refused(keys, tmp_path):
