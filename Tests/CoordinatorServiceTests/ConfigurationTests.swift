@@ -48,6 +48,8 @@ struct ConfigurationTests {
         "status_interval_s": (["2"], "2"),
         "status_window_s": (["60"], "60"),
         "drain_timeout_s": (["0"], "0"),
+        "batch_timeout_factor": (["4"], "4"),
+        "batch_timeout_floor_s": (["60"], "60"),
         "log_level": (["debug"], #""debug""#),
         "exit_with_parent": ([], "true"),
         "log_path": (["state/c.sqlite"], #""state/c.sqlite""#),

@@ -164,6 +164,26 @@ extension CoordinatorRuntime {
         dispatch(now: now, into: &out)
     }
 
+    /// Takes back batches running far past their estimate from workers that still heartbeat
+    /// (a hung engine): each is requeued as a fault and its worker told `batch_timeout`; the
+    /// worker gets no new batch until it asks again, and a late report is ignored.
+    /// - Complexity: O(workers).
+    mutating func expireOverdueBatches(now: Double, into out: inout [CoordinatorOutput]) {
+        let overdue = workers.values.compactMap { record -> (WorkerRecord, BatchID, Double)? in
+            guard let batch = record.batch, let running = scheduler.running[batch] else { return nil }
+            let limit = max(settings.batchTimeoutFloor, settings.batchTimeoutFactor * max(0, running.estimatedTime))
+            return now - record.stateSince > limit ? (record, batch, limit) : nil
+        }
+        guard !overdue.isEmpty else { return }
+        for (record, batch, limit) in overdue.sorted(by: { $0.0.routingID < $1.0.routingID }) {
+            let message = "batch \(batch) ran \(Self.format(now - record.stateSince)) s, past its limit of \(Self.format(limit)) s; taken back and requeued"
+            out.append(workerError(record.routingID, MagnusError(.batchTimeout, message)))
+            out.append(.log(.warning, "worker \(record.id): \(message)"))
+            failBatch(batch, of: record, reason: .engineFault("ran past its batch timeout"), now: now, into: &out)
+        }
+        dispatch(now: now, into: &out)
+    }
+
     /// Forgets a worker; a batch it held goes back to the queue.
     private mutating func remove(_ routingID: RoutingID, reason: String, lost: Bool, now: Double, into out: inout [CoordinatorOutput]) {
         guard let record = workers.removeValue(forKey: routingID) else { return }

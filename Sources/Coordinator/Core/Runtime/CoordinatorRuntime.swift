@@ -60,6 +60,7 @@ public struct CoordinatorRuntime: Sendable {
     public mutating func tick(now: Double) -> [CoordinatorOutput] {
         var out: [CoordinatorOutput] = []
         expireSilentWorkers(now: now, into: &out)
+        expireOverdueBatches(now: now, into: &out)
         if now >= nextDeadlineScan {
             nextDeadlineScan = now + 0.1
             expireDeadlines(now: now, into: &out)

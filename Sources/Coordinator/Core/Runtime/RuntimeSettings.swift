@@ -33,6 +33,11 @@ public struct RuntimeSettings: Sendable, Hashable {
     public var statusWindow: Double = 30
     /// Seconds a drain waits for running batches.
     public var drainTimeout: Double = 30
+    /// A batch running longer than this many times its estimate (and longer than
+    /// `batchTimeoutFloor`) is taken back from its worker and requeued as a fault.
+    public var batchTimeoutFactor: Double = 10
+    /// Seconds a batch may always run, whatever its estimate.
+    public var batchTimeoutFloor: Double = 300
     /// Whether the runtime emits journal records (the shell has a log store).
     public var journaling = false
     /// The lowest level of log line the runtime builds (lines below it cost nothing).

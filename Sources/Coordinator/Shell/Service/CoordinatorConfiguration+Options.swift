@@ -128,6 +128,13 @@ extension CoordinatorConfiguration {
         Option(
             "drain_timeout_s", \.drainTimeout, "SECONDS", help: "How long a drain waits for running batches.",
             check: [.nonNegative]),
+        Option(
+            "batch_timeout_factor", \.batchTimeoutFactor, "X",
+            help: "A batch running longer than X times its estimate (and than the floor) is taken back and requeued.",
+            check: [.positive]),
+        Option(
+            "batch_timeout_floor_s", \.batchTimeoutFloor, "SECONDS",
+            help: "Seconds a batch may always run before the batch timeout applies.", check: [.positive]),
         Option("log_level", \.logLevel, help: "Lowest severity logged."),
         Option(
             "exit_with_parent", \.exitWithParent,

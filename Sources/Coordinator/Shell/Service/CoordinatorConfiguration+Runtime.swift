@@ -19,6 +19,8 @@ extension CoordinatorConfiguration {
         settings.statusInterval = statusInterval
         settings.statusWindow = statusWindow
         settings.drainTimeout = drainTimeout
+        settings.batchTimeoutFactor = batchTimeoutFactor
+        settings.batchTimeoutFloor = batchTimeoutFloor
         settings.journaling = storage.logPath != nil
         settings.logLevel = logLevel
         return settings

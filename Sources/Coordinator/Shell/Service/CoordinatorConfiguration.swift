@@ -82,6 +82,11 @@ public struct CoordinatorConfiguration: Sendable, Hashable {
     public var statusWindow: Double = 30
     /// Seconds a drain waits for running batches.
     public var drainTimeout: Double = 30
+    /// A batch running longer than this many times its estimate (and than the floor) is
+    /// taken back and requeued as a fault.
+    public var batchTimeoutFactor: Double = 10
+    /// Seconds a batch may always run, whatever its estimate.
+    public var batchTimeoutFloor: Double = 300
     /// The lowest severity logged.
     public var logLevel = LogLevel.info
     /// Stop (drain) when the process that started the coordinator exits.

@@ -16,6 +16,9 @@ extension ErrorCode {
     /// A worker's report on its batch breaks the protocol (outputs for requests not in the
     /// batch, negative or non-finite numbers): the batch is requeued as after a fault.
     public static let invalidReport = ErrorCode("invalid_report")
+    /// (to a worker) Its batch ran far past its estimate: the coordinator took it back and
+    /// requeued it; a late report on it is ignored.
+    public static let batchTimeout = ErrorCode("batch_timeout")
     /// An unexpected failure inside the coordinator; the message says what.
     public static let internalError = ErrorCode("internal_error")
 }
