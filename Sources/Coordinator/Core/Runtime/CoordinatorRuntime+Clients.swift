@@ -116,7 +116,10 @@ extension CoordinatorRuntime {
         if let hint = submit.simulatedOutputTokens, hint < 0 {
             return invalid("sim_output_tokens cannot be negative, got \(hint)")
         }
-        let inputTokens = submit.inputTokens ?? (counter.count(submit.instruction) + counter.count(submit.input))
+        // A declared length is checked against the counter: the larger counts, so a client
+        // cannot slip a long input past the memory check by declaring it short.
+        let counted = counter.count(submit.instruction) + counter.count(submit.input)
+        let inputTokens = max(submit.inputTokens ?? 0, counted)
         var fingerprint = ContentFingerprint()
         fingerprint.combine(submit.application)
         fingerprint.combine(submit.instruction)
@@ -165,8 +168,10 @@ extension CoordinatorRuntime {
     // MARK: - Cancel
 
     private mutating func cancel(_ id: RequestID, envelope: ClientEnvelope, now: Double) -> [CoordinatorOutput] {
-        guard let record = pending[id] else {
-            let reason = finished[id] != nil ? "finished" : "unknown"
+        // Only the connection the request's answer goes to may cancel it; to anyone else it is
+        // unknown: a pending request of another client can be neither cancelled nor probed.
+        guard let record = pending[id], record.envelope?.client == envelope.client else {
+            let reason = pending[id] == nil && finished[id] != nil ? "finished" : "unknown"
             return [.client(envelope: envelope, reply: .cancelled(CancelledMessage(id: id, cancelled: false, reason: reason)))]
         }
         guard scheduler.cancel(id) else {
