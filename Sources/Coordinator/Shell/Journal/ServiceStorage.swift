@@ -84,6 +84,14 @@ final class ServiceStorage {
             .info,
             "log store \(path): run \(recovery.run)\(recovery.migrationsApplied.isEmpty ? "" : ", schema migrations \(recovery.migrationsApplied)"); \(recovery.unfinishedRequests) unfinished requests (\(recovery.interruptedRequests) were on workers, \(recovery.lostBatches) batches lost); \(startup.answers.count) finished answers loaded; sync \(configuration.storage.logSync.rawValue)"
         )
+        if recovery.writeAheadLogMissing {
+            log(
+                .error,
+                "log store \(path): the previous run did not stop cleanly and its write-ahead log (\(path)-wal) is missing: what it committed after its last checkpoint, acknowledged requests included, is lost. Never remove the -wal file of a store that was not closed cleanly"
+            )
+        } else if recovery.previousRunStoppedCleanly == false {
+            log(.warning, "log store \(path): the previous run did not stop cleanly (a crash or kill -9); its unfinished requests are queued again")
+        }
         learning.start()
     }
 

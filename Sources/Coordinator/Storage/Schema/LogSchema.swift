@@ -2,7 +2,7 @@
 /// process that wrote them; `LogStore` converts to and from the scheduler's clock.
 public enum LogSchema {
     /// Every migration, oldest first. Append new ones; never edit a released one.
-    public static let migrator = Migrator([version1])
+    public static let migrator = Migrator([version1, version2])
 
     /// The first schema: runs, requests, batches, models, the predictor's training set and
     /// the log's counters.
@@ -121,4 +121,9 @@ public enum LogSchema {
                 generated_tokens INTEGER NOT NULL
             );
             """)
+
+    /// Runs record a clean stop, so that the next open can tell a crash from a shutdown (and
+    /// notice a write-ahead log removed after a crash).
+    static let version2 = Migration(
+        version: 2, name: "clean stops", sql: "ALTER TABLE runs ADD COLUMN stopped_at REAL;")
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Coordinator
 import Shared
 
@@ -28,25 +33,38 @@ public final class LogStore {
     /// What opening found and repaired.
     public let recovery: RecoveryReport
     let database: SQLiteDatabase
+    /// Whether this connection started the run (and so records its clean stop at close).
+    private let ownsRun: Bool
 
     /// Opens or creates the store, migrates its schema and starts a new run.
     /// - Parameters:
     ///   - path: the database file (its `-wal` and `-shm` files live beside it).
     ///   - epoch: Unix time in seconds at which the caller's clock reads 0.
+    /// - Throws: `StorageError.unusableFile` for an empty or foreign file (nothing is
+    ///   overwritten); a new file is created with mode 0600.
     public init(path: String, epoch: Double, options: LogStoreOptions = .init()) throws(StorageError) {
         self.path = path
         self.epoch = epoch
+        ownsRun = true
+        let file = try LogFileCheck.prepare(path)
         let database = try wrap { () throws(SQLiteError) in
             try SQLiteDatabase(
                 path: path,
                 configuration: SQLiteConfiguration(
                     synchronous: options.synchronous, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds))
         }
-        do {
+        do throws(StorageError) {
+            if file.existed, try wrap({ () throws(SQLiteError) in try Self.isForeign(database) }) {
+                throw StorageError.unusableFile(
+                    path: path, reason: "is a SQLite database of something else (tables but no log-store schema); refusing to change it")
+            }
             let migrations = try LogSchema.migrator.migrate(database)
-            let report = try wrap { () throws(SQLiteError) in
+            var report = try wrap { () throws(SQLiteError) in
                 try Self.startRun(database, epoch: epoch, migrations: migrations)
             }
+            if file.markerExisted { report.previousRunStoppedCleanly = false }
+            report.writeAheadLogMissing = report.previousRunStoppedCleanly == false && !file.walExisted
+            LogFileCheck.markRunning(path)
             self.run = report.run
             self.recovery = report
         } catch {
@@ -66,6 +84,7 @@ public final class LogStore {
         self.path = path
         self.epoch = epoch
         self.run = run
+        ownsRun = false
         self.recovery = RecoveryReport(
             run: run, migrationsApplied: [], unfinishedRequests: 0, interruptedRequests: 0, lostBatches: 0)
         self.database = try wrap { () throws(SQLiteError) in
@@ -82,6 +101,11 @@ public final class LogStore {
         _ database: SQLiteDatabase, epoch: Double, migrations: [Int]
     ) throws(SQLiteError) -> RecoveryReport {
         try database.transaction { () throws(SQLiteError) -> RecoveryReport in
+            var previousStoppedCleanly: Bool?
+            if try database.scalarInt("SELECT count(*) FROM runs") ?? 0 > 0 {
+                previousStoppedCleanly =
+                    try database.scalarInt("SELECT stopped_at IS NOT NULL FROM runs ORDER BY id DESC LIMIT 1") == 1
+            }
             try database.execute("INSERT INTO runs (started_at) VALUES (?)", [.real(epoch)])
             let run = Int(database.lastInsertedRowID)
             try database.execute(
@@ -96,8 +120,7 @@ public final class LogStore {
                 try database.scalarInt("SELECT count(*) FROM requests WHERE status IN ('queued', 'running')") ?? 0
             return RecoveryReport(
                 run: run, migrationsApplied: migrations, unfinishedRequests: unfinished,
-                interruptedRequests: interrupted,
-                lostBatches: lost)
+                interruptedRequests: interrupted, lostBatches: lost, previousRunStoppedCleanly: previousStoppedCleanly)
         }
     }
 
@@ -105,9 +128,31 @@ public final class LogStore {
         assert(database.isClosed, "LogStore(\(path)) deinitialized without close()")
     }
 
-    /// Closes the database. Idempotent.
+    /// A database with tables of its own but no log-store schema version.
+    private static func isForeign(_ database: SQLiteDatabase) throws(SQLiteError) -> Bool {
+        guard try database.userVersion() == 0 else { return false }
+        return try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0 > 0
+    }
+
+    /// Closes the database, recording the run's clean stop first when this connection
+    /// started it. Idempotent.
     public func close() throws(StorageError) {
+        guard !database.isClosed else { return }
+        if ownsRun {
+            try wrap { () throws(SQLiteError) in
+                try database.execute(
+                    "UPDATE runs SET stopped_at = ? WHERE id = ?", [.real(Self.wallClockNow()), SQLiteValue(run)])
+            }
+        }
         try wrap { () throws(SQLiteError) in try database.close() }
+        if ownsRun { LogFileCheck.markStopped(path) }
+    }
+
+    /// Unix seconds now (only for the clean-stop record).
+    private static func wallClockNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Runs `body` as one transaction: every write inside commits together when it returns

@@ -10,4 +10,11 @@ public struct RecoveryReport: Sendable, Hashable {
     public var interruptedRequests: Int
     /// Batches the previous run left queued or running, now recorded as `lost`.
     public var lostBatches: Int
+    /// Whether the previous run closed the store (nil: there was none, or it predates the
+    /// record).
+    public var previousRunStoppedCleanly: Bool? = nil
+    /// The previous run stopped uncleanly (a crash, kill -9) and its write-ahead log was not
+    /// there at this open: whatever it committed after its last checkpoint, acknowledged
+    /// requests included, is lost. Someone removed the `-wal` file.
+    public var writeAheadLogMissing = false
 }

@@ -14,6 +14,9 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case modelNotAccepted(kind: ModelKind, version: Int)
     /// A row holds a value this build cannot read (e.g. an unknown status).
     case corruptRow(table: String, key: String, reason: String)
+    /// The file at the log path is not a log store this build may open (empty, foreign,
+    /// unreadable), or cannot be created.
+    case unusableFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case .modelNotAccepted(let kind, let version):
             "\(kind) model version \(version) was rejected and cannot be activated"
         case .corruptRow(let table, let key, let reason): "\(table) row \(key): \(reason)"
+        case .unusableFile(let path, let reason): "log store \(path) \(reason)"
         }
     }
 }
