@@ -10,7 +10,7 @@ enum BenchCommand {
     static let specs: [OptionSpec] = ClientWorkload.specs + [
         .value("rates", "LIST", "Request rates to sweep (req/s).", default: "4,8,12,16,24,32"),
         .value("requests", "N", "Requests per rate.", default: "10000"),
-        .value("policies", "LIST", "Policies: \(PolicyChoice.syntax.replacingOccurrences(of: "|", with: ", ")), and vs:safe (the largest VS batch that cannot run out of memory).", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
+        .value("policies", "LIST", "Comma-separated policies, each one of: \(PolicyChoice.syntax.replacingOccurrences(of: "|", with: ", ")), vs:safe (the largest VS batch that cannot run out of memory).", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
         .value("phi", "TOKENS", "WMA threshold Φ in token reads.", default: "\(Int(SchedulerConfiguration.defaultWMAThreshold))"),
@@ -61,17 +61,19 @@ enum BenchCommand {
             throw UsageError("magnus bench: unknown profile; choose one of \(EngineProfile.builtinNames.joined(separator: ", "))")
         }
         let maxNewTokens = try options.int("max-new-tokens", in: 1...100_000)!
-        let workload = try ClientWorkload.load(options, seed: seed, perTask: 10_000)
-        let safe = ServingBenchmark.safeBatchSize(profile: profile, workload: workload, maxNewTokens: maxNewTokens)
-        var policies: [PolicySpec] = []
-        for name in options.list("policies")! {
-            let resolved = name.replacingOccurrences(of: "safe", with: String(safe))
+        // Names are checked before the workload is read; nil stands for vs:safe, whose size
+        // depends on the workload.
+        let named = try options.list("policies")!.map { name throws(UsageError) -> PolicySpec? in
+            if name.lowercased() == "vs:safe" { return nil }
             do {
-                policies.append(try PolicySpec(parsing: resolved))
+                return try PolicySpec(parsing: name)
             } catch {
                 throw UsageError("magnus bench: \(error) (or vs:safe)")
             }
         }
+        let workload = try ClientWorkload.load(options, seed: seed, perTask: 10_000)
+        let safe = ServingBenchmark.safeBatchSize(profile: profile, workload: workload, maxNewTokens: maxNewTokens)
+        let policies = named.map { $0 ?? .scheduler(.vanilla(batchSize: safe), oracle: false) }
         let rates = try options.list("rates")!.map { text throws(UsageError) -> Double in
             guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)'") }
             return rate

@@ -45,18 +45,26 @@ public struct CalibratedLengthPredictor: LengthPredicting {
     /// held out with all its examples, so each application is represented in both parts and
     /// an input answered several times (open chat: by several models) never sits on both
     /// sides, which would make the held-out errors look smaller than they are. With unique
-    /// inputs this holds out every k-th example.
+    /// inputs this holds out every k-th example. Rows without input text (traces) are each
+    /// their own group: they share no prompt, only the empty string.
     /// - Complexity: O(total input length).
     public static func split(
         _ examples: [LengthExample], calibrationFraction: Double = 0.2
     ) -> (training: [LengthExample], calibration: [LengthExample]) {
         let step = max(2, Int((1 / max(calibrationFraction, 0.01)).rounded()))
         var rank: [String: Int] = [:]
+        var groups = 0
         var training: [LengthExample] = []
         var held: [LengthExample] = []
         for example in examples {
-            let group = rank[example.input] ?? rank.count
-            rank[example.input] = group
+            let group: Int
+            if !example.input.isEmpty, let known = rank[example.input] {
+                group = known
+            } else {
+                group = groups
+                groups += 1
+                if !example.input.isEmpty { rank[example.input] = group }
+            }
             if group % step == 0 { held.append(example) } else { training.append(example) }
         }
         return (training, held)
