@@ -16,9 +16,9 @@ enum FuzzTarget {
     static let start: CoordinatorRuntime = {
         var configuration = CoordinatorConfiguration()
         configuration.kvTokenCapacity = 1 << 16
-        configuration.maxPayloadBytes = 1 << 16
-        configuration.maxInputBytes = 4096
-        configuration.maxInFlightPerClient = 4
+        configuration.runtime.maxPayloadBytes = 1 << 16
+        configuration.runtime.maxInputBytes = 4096
+        configuration.runtime.maxInFlightPerClient = 4
         var runtime = CoordinatorRuntime(
             configuration: configuration,
             scheduler: try! PredictorBootstrap.scheduler(configuration, predictor: LengthRatioPredictor()))

@@ -50,7 +50,7 @@ struct AdmissionTests {
     }
 
     @Test func perClientInFlightLimitRefusesAtOnceAndFreesOnAnswer() throws {
-        var h = RuntimeHarness { $0.maxInFlightPerClient = 2 }
+        var h = RuntimeHarness { $0.runtime.maxInFlightPerClient = 2 }
         let other: [UInt8] = Array("client-2".utf8)
         #expect(accepted(h.submit("a1")) && accepted(h.submit("a2")))
         let refused = h.submit("a3")
@@ -70,7 +70,7 @@ struct AdmissionTests {
     }
 
     @Test func queueLimitIsFreedByCancel() {
-        var h = RuntimeHarness { $0.maxQueuedRequests = 2 }
+        var h = RuntimeHarness { $0.runtime.maxQueuedRequests = 2 }
         _ = h.submit("a")
         _ = h.submit("b")
         #expect(h.submit("c").errors.map(\.code) == [.overloaded])
@@ -80,7 +80,7 @@ struct AdmissionTests {
     }
 
     @Test func inputLimitsAndApplicationNames() {
-        var h = RuntimeHarness { $0.maxInputBytes = 100; $0.maxInputTokens = 50 }
+        var h = RuntimeHarness { $0.runtime.maxInputBytes = 100; $0.runtime.maxInputTokens = 50 }
         #expect(submit(&h, "bytes", input: String(repeating: "é", count: 60)).errors.map(\.code) == [.inputTooLong])
         #expect(submit(&h, "tokens", inputTokens: 51).errors.map(\.code) == [.inputTooLong])
         #expect(accepted(submit(&h, "fits", input: String(repeating: "x", count: 90), inputTokens: 50)))
@@ -126,7 +126,7 @@ struct AdmissionTests {
         #expect(h.fromWorker("w1", RuntimeHarness.report(running)).results.count == 1)
 
         // Switched off: queued, and expired by the tick if still waiting.
-        var off = RuntimeHarness { $0.refuseMissedDeadlines = false }
+        var off = RuntimeHarness { $0.runtime.refuseMissedDeadlines = false }
         try calibrate(&off, batches: 3, seconds: 2)
         _ = off.submit("long", output: 90)
         _ = off.fromWorker("w1", .ready(ReadyMessage()))

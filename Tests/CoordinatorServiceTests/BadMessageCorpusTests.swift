@@ -43,8 +43,8 @@ struct BadMessageCorpusTests {
     func eachIsRefusedWithItsCode(_ item: Case) throws {
         let payload = try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent(item.file)))
         var h = RuntimeHarness {
-            $0.maxPayloadBytes = 4096
-            $0.maxInputBytes = 1000
+            $0.runtime.maxPayloadBytes = 4096
+            $0.runtime.maxInputBytes = 1000
         }
         let step: RuntimeHarness.Step
         let codes: [ErrorCode]

@@ -137,7 +137,7 @@ struct ConfigurationTests {
             }
             #expect(throws: UsageError.self) { try Self.byFlags(["--" + option.flag, "--" + option.negatedFlag]) }
         }
-        #expect(try Self.byFlags(["--accept-missed-deadlines"]).refuseMissedDeadlines == false)
+        #expect(try Self.byFlags(["--accept-missed-deadlines"]).runtime.refuseMissedDeadlines == false)
         #expect(try Self.byFlags(["--no-retraining"]).storage.retraining == false)
     }
 
@@ -230,7 +230,7 @@ struct ConfigurationTests {
         let list = try #require(Self.decodeError(#"{"training_data": ["a.jsonl", 3]}"#))
         #expect(list.contains("training_data item 2 must be a string"), "\(list)")
         // Whole numbers written as decimals or exponents are whole numbers.
-        #expect(try Configuration.decode(json: #"{"max_queued_requests": 1e3}"#).maxQueuedRequests == 1000)
+        #expect(try Configuration.decode(json: #"{"max_queued_requests": 1e3}"#).runtime.maxQueuedRequests == 1000)
         // null clears an optional (the profile, here) as before.
         #expect(try Configuration.decode(json: #"{"profile": null, "kv_token_capacity": 9000}"#).profile == nil)
     }

@@ -174,7 +174,7 @@ struct CoordinatorRuntimeTests {
     }
 
     @Test func drainRefusesQueuedAndNewWorkAndWaitsForRunning() throws {
-        var h = RuntimeHarness { $0.drainTimeout = 5 }
+        var h = RuntimeHarness { $0.runtime.drainTimeout = 5 }
         _ = h.submit("running")
         let batch = try #require(h.join("w1").batches.first).batch
         _ = h.submit("queued")
@@ -189,7 +189,7 @@ struct CoordinatorRuntimeTests {
     }
 
     @Test func drainTimeoutAnswersRunningRequests() throws {
-        var h = RuntimeHarness { $0.drainTimeout = 2 }
+        var h = RuntimeHarness { $0.runtime.drainTimeout = 2 }
         _ = h.submit("a")
         _ = try #require(h.join("w1").batches.first)
         _ = h.runtime.beginDrain(now: 0)
@@ -204,7 +204,7 @@ struct CoordinatorRuntimeTests {
     }
 
     @Test func limitsAndValidation() {
-        var h = RuntimeHarness { $0.maxQueuedRequests = 1; $0.maxNewTokensLimit = 100 }
+        var h = RuntimeHarness { $0.runtime.maxQueuedRequests = 1; $0.runtime.maxNewTokensLimit = 100 }
         _ = h.submit("a")
         #expect(h.submit("b").errors.map(\.code) == [.overloaded])
         let tooMany = h.fromClient(
@@ -248,7 +248,7 @@ struct CoordinatorRuntimeTests {
     }
 
     @Test func statusSnapshotsArePeriodic() {
-        var h = RuntimeHarness { $0.statusInterval = 1 }
+        var h = RuntimeHarness { $0.runtime.statusInterval = 1 }
         let snapshots = { (step: RuntimeHarness.Step) in
             step.outputs.filter { if case .status(.snapshot) = $0 { true } else { false } }.count
         }

@@ -123,9 +123,9 @@ import Testing
 @Suite struct BatchTimeoutTests {
     @Test func aHungBatchIsTakenBackRequeuedAndItsLateReportIgnored() throws {
         var h = RuntimeHarness {
-            $0.batchTimeoutFloor = 20
-            $0.batchTimeoutFactor = 2
-            $0.heartbeatTimeout = 3
+            $0.runtime.batchTimeoutFloor = 20
+            $0.runtime.batchTimeoutFactor = 2
+            $0.runtime.heartbeatTimeout = 3
         }
         _ = h.submit("a")
         let batch = try #require(h.join("w1").batches.first).batch
@@ -175,7 +175,7 @@ import Testing
     }
 
     @Test func aDeclaredInputLengthCannotUndercutTheCounter() throws {
-        var h = RuntimeHarness { $0.maxInputTokens = 500 }
+        var h = RuntimeHarness { $0.runtime.maxInputTokens = 500 }
         let long = String(repeating: "word ", count: 5_000)
         let claimed = h.fromClient(
             .submit(

@@ -19,8 +19,8 @@ struct RuntimeHarness {
     init(_ adjust: (inout CoordinatorConfiguration) -> Void = { _ in }) {
         var configuration = CoordinatorConfiguration()
         configuration.kvTokenCapacity = 1 << 20
-        configuration.heartbeatInterval = 1
-        configuration.heartbeatTimeout = 3
+        configuration.runtime.heartbeatInterval = 1
+        configuration.runtime.heartbeatTimeout = 3
         adjust(&configuration)
         let scheduler = try! PredictorBootstrap.scheduler(configuration, predictor: LengthRatioPredictor())
         runtime = CoordinatorRuntime(configuration: configuration, scheduler: scheduler)

@@ -57,7 +57,7 @@ struct ServiceSupportTests {
     }
 
     @Test func finishedAnswersForgetTheOldest() {
-        var h = RuntimeHarness { $0.finishedCapacity = 2 }
+        var h = RuntimeHarness { $0.runtime.finishedCapacity = 2 }
         let first = h.submit("a")
         _ = h.submit("b")
         _ = h.submit("c")
@@ -100,7 +100,7 @@ struct ServiceSupportTests {
         try Data(#"{"policy": "abp", "kv_token_capacity": 5000, "heartbeat_timeout_s": 9}"#.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let parsed = try #require(try CoordinatorOptions.parse(["--config", path, "--policy", "vs:2"]).configuration)
-        #expect(parsed.policy == .vanilla(batchSize: 2) && parsed.kvTokenCapacity == 5000 && parsed.heartbeatTimeout == 9)
+        #expect(parsed.policy == .vanilla(batchSize: 2) && parsed.kvTokenCapacity == 5000 && parsed.runtime.heartbeatTimeout == 9)
         #expect(parsed.clientEndpoint == CoordinatorConfiguration().clientEndpoint)
         #expect(throws: UsageError.self) { try CoordinatorOptions.parse(["--heartbeat-timeout", "0.5"]) }
         #expect(throws: UsageError.self) { try CoordinatorOptions.parse(["--profile", "no-such-gpu"]) }

@@ -80,7 +80,7 @@ public struct CoordinatorLoopbackBenchmark {
         configuration.clientEndpoint = "tcp://127.0.0.1:*"
         configuration.workerEndpoint = "tcp://127.0.0.1:*"
         configuration.statusEndpoint = "tcp://127.0.0.1:*"
-        configuration.maxQueuedRequests = max(configuration.maxQueuedRequests, submits + 1)
+        configuration.runtime.maxQueuedRequests = max(configuration.runtime.maxQueuedRequests, submits + 1)
         return configuration
     }
 

@@ -60,7 +60,7 @@ final class ServiceStorage {
                 }
                 let unfinished = try read { () throws(StorageError) in try store.unfinishedRequests() }
                 let finished = try read { () throws(StorageError) in
-                    try store.recentFinished(limit: configuration.finishedCapacity)
+                    try store.recentFinished(limit: configuration.runtime.finishedCapacity)
                 }
                 return JournalStartup(
                     run: store.run, recovery: store.recovery, models: models, unfinished: unfinished,

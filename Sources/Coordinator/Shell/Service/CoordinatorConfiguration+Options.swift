@@ -71,36 +71,36 @@ extension CoordinatorConfiguration {
 
     private static let limitOptions: [Option] = [
         Option(
-            "default_max_new_tokens", \.defaultMaxNewTokens, help: "max_new_tokens when a submit gives none (at most --max-new-tokens-limit).",
+            "default_max_new_tokens", \.runtime.defaultMaxNewTokens, help: "max_new_tokens when a submit gives none (at most --max-new-tokens-limit).",
             check: [.atLeast(1)]),
-        Option("max_new_tokens_limit", \.maxNewTokensLimit, help: "Largest max_new_tokens accepted.", check: [.atLeast(1)]),
+        Option("max_new_tokens_limit", \.runtime.maxNewTokensLimit, help: "Largest max_new_tokens accepted.", check: [.atLeast(1)]),
         Option(
-            "max_queued_requests", \.maxQueuedRequests, help: "Queued requests beyond which submits get 'overloaded'.",
+            "max_queued_requests", \.runtime.maxQueuedRequests, help: "Queued requests beyond which submits get 'overloaded'.",
             aliases: ["max-queued"], check: [.atLeast(1)]),
         Option(
-            "max_payload_bytes", \.maxPayloadBytes, help: "Largest client message accepted, in bytes ('payload_too_large' beyond).",
+            "max_payload_bytes", \.runtime.maxPayloadBytes, help: "Largest client message accepted, in bytes ('payload_too_large' beyond).",
             check: [.within(256...WireProtocol.transportMessageLimit)]),
         Option(
             "max_frame_bytes", \.maxFrameBytes,
             help: "Largest frame on the client socket; larger ones drop the connection without a reply (at least --max-payload-bytes).",
             defaultNote: "8 MiB or twice --max-payload-bytes", check: [.atMost(WireProtocol.transportMessageLimit)]),
         Option(
-            "max_input_bytes", \.maxInputBytes,
+            "max_input_bytes", \.runtime.maxInputBytes,
             help: "Largest instruction plus input in bytes; beyond it submits get 'input_too_long'.", defaultNote: "no limit",
             check: [.atLeast(1)]),
         Option(
-            "max_input_tokens", \.maxInputTokens, help: "Largest input in tokens; beyond it submits get 'input_too_long'.",
+            "max_input_tokens", \.runtime.maxInputTokens, help: "Largest input in tokens; beyond it submits get 'input_too_long'.",
             defaultNote: "the KV cache", check: [.atLeast(1)]),
         Option(
-            "max_in_flight_per_client", \.maxInFlightPerClient,
+            "max_in_flight_per_client", \.runtime.maxInFlightPerClient,
             help: "Pending requests per client connection beyond which submits get 'overloaded'.", aliases: ["max-in-flight"],
             defaultNote: "no limit", check: [.atLeast(1)]),
         Option(
-            "refuse_missed_deadlines", \.refuseMissedDeadlines,
+            "refuse_missed_deadlines", \.runtime.refuseMissedDeadlines,
             help: "Refuse at once ('deadline_exceeded') a submit whose predicted completion misses its deadline; --no-refuse-missed-deadlines queues it.",
             negatedAliases: ["accept-missed-deadlines"]),
         Option(
-            "finished_capacity", \.finishedCapacity, help: "Finished answers kept for idempotent resubmits.", check: [.nonNegative]),
+            "finished_capacity", \.runtime.finishedCapacity, help: "Finished answers kept for idempotent resubmits.", check: [.nonNegative]),
     ]
 
     private static let learningOptions: [Option] = [
@@ -117,23 +117,23 @@ extension CoordinatorConfiguration {
 
     private static let serviceOptions: [Option] = [
         Option(
-            "heartbeat_interval_s", \.heartbeatInterval, "SECONDS", help: "How often workers beat.", check: [.positive]),
+            "heartbeat_interval_s", \.runtime.heartbeatInterval, "SECONDS", help: "How often workers beat.", check: [.positive]),
         Option(
-            "heartbeat_timeout_s", \.heartbeatTimeout, "SECONDS",
+            "heartbeat_timeout_s", \.runtime.heartbeatTimeout, "SECONDS",
             help: "Silence before a worker is declared lost (more than --heartbeat-interval).", check: [.positive]),
-        Option("status_interval_s", \.statusInterval, "SECONDS", help: "Seconds between status snapshots.", check: [.positive]),
+        Option("status_interval_s", \.runtime.statusInterval, "SECONDS", help: "Seconds between status snapshots.", check: [.positive]),
         Option(
-            "status_window_s", \.statusWindow, "SECONDS", help: "Window of the snapshot's throughput and latency.",
+            "status_window_s", \.runtime.statusWindow, "SECONDS", help: "Window of the snapshot's throughput and latency.",
             check: [.positive]),
         Option(
-            "drain_timeout_s", \.drainTimeout, "SECONDS", help: "How long a drain waits for running batches.",
+            "drain_timeout_s", \.runtime.drainTimeout, "SECONDS", help: "How long a drain waits for running batches.",
             check: [.nonNegative]),
         Option(
-            "batch_timeout_factor", \.batchTimeoutFactor, "X",
+            "batch_timeout_factor", \.runtime.batchTimeoutFactor, "X",
             help: "A batch running longer than X times its estimate (and than the floor) is taken back and requeued.",
             check: [.positive]),
         Option(
-            "batch_timeout_floor_s", \.batchTimeoutFloor, "SECONDS",
+            "batch_timeout_floor_s", \.runtime.batchTimeoutFloor, "SECONDS",
             help: "Seconds a batch may always run before the batch timeout applies.", check: [.positive]),
         Option("log_level", \.logLevel, help: "Lowest severity logged."),
         Option(

@@ -4,23 +4,7 @@ import Shared
 extension CoordinatorConfiguration {
     /// The part of the configuration the coordinator core works with.
     public var runtimeSettings: RuntimeSettings {
-        var settings = RuntimeSettings()
-        settings.defaultMaxNewTokens = defaultMaxNewTokens
-        settings.maxNewTokensLimit = maxNewTokensLimit
-        settings.maxQueuedRequests = maxQueuedRequests
-        settings.maxPayloadBytes = maxPayloadBytes
-        settings.maxInputBytes = maxInputBytes
-        settings.maxInputTokens = maxInputTokens
-        settings.maxInFlightPerClient = maxInFlightPerClient
-        settings.refuseMissedDeadlines = refuseMissedDeadlines
-        settings.finishedCapacity = finishedCapacity
-        settings.heartbeatInterval = heartbeatInterval
-        settings.heartbeatTimeout = heartbeatTimeout
-        settings.statusInterval = statusInterval
-        settings.statusWindow = statusWindow
-        settings.drainTimeout = drainTimeout
-        settings.batchTimeoutFactor = batchTimeoutFactor
-        settings.batchTimeoutFloor = batchTimeoutFloor
+        var settings = runtime
         settings.journaling = storage.logPath != nil
         settings.logLevel = logLevel
         return settings

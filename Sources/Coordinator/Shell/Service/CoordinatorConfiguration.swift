@@ -39,30 +39,13 @@ public struct CoordinatorConfiguration: Sendable, Hashable {
     public var memoryCheckUsesUpperBound = false
     /// Dispatches a batch may lose (worker lost, fault) before it is split.
     public var maxAttempts = 3
-    /// `max_new_tokens` when a submit gives none.
-    public var defaultMaxNewTokens = 512
-    /// Largest `max_new_tokens` accepted.
-    public var maxNewTokensLimit = 4096
-    /// Queued requests beyond which submits are refused `overloaded`.
-    public var maxQueuedRequests = 100_000
-    /// Largest client payload accepted, in bytes (worker reports are bounded only by the
-    /// transport limit: they carry every output).
-    public var maxPayloadBytes = WireProtocol.defaultMaxPayloadBytes
+    /// The coordinator core's limits and timings (admission, heartbeats, status, drain, batch
+    /// timeout): one declaration, read by the core as `runtimeSettings`. Its `journaling` and
+    /// `logLevel` are set from `storage.logPath` and `logLevel` there.
+    public var runtime = RuntimeSettings()
     /// Largest frame the client socket takes (`ZMQ_MAXMSGSIZE`); libzmq drops the connection
     /// of a client sending more, without a reply. Nil: 8 MiB or twice `maxPayloadBytes`.
     public var maxFrameBytes: Int?
-    /// Largest instruction plus input accepted, in UTF-8 bytes (nil: only the payload limit).
-    public var maxInputBytes: Int?
-    /// Largest input accepted, in tokens (nil: only what fits the KV cache).
-    public var maxInputTokens: Int?
-    /// Pending requests one client connection may have before its submits get `overloaded`
-    /// (nil: no limit).
-    public var maxInFlightPerClient: Int?
-    /// Refuse a submit with a deadline at once (`deadline_exceeded`) when its predicted
-    /// completion is later than the deadline.
-    public var refuseMissedDeadlines = true
-    /// Finished answers kept for idempotent resubmission.
-    public var finishedCapacity = 100_000
     /// Task files (JSONL, `shared/data` format) to train the length predictor on at start;
     /// empty = the `LengthRatioPredictor` prior.
     public var trainingData: [String] = []
@@ -72,21 +55,6 @@ public struct CoordinatorConfiguration: Sendable, Hashable {
     public var forestTrees = RandomForestConfiguration().trees
     /// Seed for the forest.
     public var seed: UInt64 = 42
-    /// How often workers must beat, seconds.
-    public var heartbeatInterval: Double = 1
-    /// Silence after which a worker is declared lost, seconds.
-    public var heartbeatTimeout: Double = 5
-    /// Seconds between status snapshots.
-    public var statusInterval: Double = 1
-    /// Seconds of history in the snapshot's throughput and latency.
-    public var statusWindow: Double = 30
-    /// Seconds a drain waits for running batches.
-    public var drainTimeout: Double = 30
-    /// A batch running longer than this many times its estimate (and than the floor) is
-    /// taken back and requeued as a fault.
-    public var batchTimeoutFactor: Double = 10
-    /// Seconds a batch may always run, whatever its estimate.
-    public var batchTimeoutFloor: Double = 300
     /// The lowest severity logged.
     public var logLevel = LogLevel.info
     /// Stop (drain) when the process that started the coordinator exits.
@@ -129,10 +97,10 @@ public struct CoordinatorConfiguration: Sendable, Hashable {
         try check(curveSecretKeyFile == nil || (workerKeys != nil && clientKeys != nil),
             "with curve_secret_key_file, set worker_keys and client_keys (allowlists) too")
         try check(kvTokenCapacity != nil || profile != nil, "set kv_token_capacity or a profile")
-        try check((1...maxNewTokensLimit).contains(defaultMaxNewTokens), "default_max_new_tokens must be in 1...max_new_tokens_limit")
-        try check((maxPayloadBytes...WireProtocol.transportMessageLimit).contains(clientFrameLimit),
+        try check((1...runtime.maxNewTokensLimit).contains(runtime.defaultMaxNewTokens), "default_max_new_tokens must be in 1...max_new_tokens_limit")
+        try check((runtime.maxPayloadBytes...WireProtocol.transportMessageLimit).contains(clientFrameLimit),
             "max_frame_bytes must be in max_payload_bytes...\(WireProtocol.transportMessageLimit)")
-        try check(heartbeatTimeout > heartbeatInterval, "heartbeat_timeout_s must exceed heartbeat_interval_s")
+        try check(runtime.heartbeatTimeout > runtime.heartbeatInterval, "heartbeat_timeout_s must exceed heartbeat_interval_s")
         try storage.validate()
     }
 }
