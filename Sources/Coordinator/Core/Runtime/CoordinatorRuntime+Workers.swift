@@ -335,13 +335,10 @@ extension CoordinatorRuntime {
 
     // MARK: - Formatting
 
-    /// A routing id as text: itself when printable ASCII, else `0x` and hex.
-    public static func name(_ routingID: [UInt8]) -> String { RoutingID(routingID).description }
-
     /// Seconds with two decimals.
     public static func format(_ seconds: Double) -> String {
+        // Beyond 10^12 (or not finite) as Swift prints it: never a conversion to Int that traps.
         guard seconds.isFinite, abs(seconds) < 1e12 else { return "\(seconds)" }
-        let tenths = Int((seconds * 100).rounded())
-        return "\(tenths / 100).\(String(tenths % 100).leftPadded(to: 2).replacing(" ", with: "0"))"
+        return Format.fixed(seconds, 2)
     }
 }

@@ -85,20 +85,12 @@ final class CoordinatorLoop {
     }
 
     /// Opens the log store on its journal thread (bootstrapping the models there), or warns
-    /// that there is none; first warns, loudly, of endpoints open beyond loopback without
-    /// authentication (the defaults bind every interface).
+    /// that there is none.
     private static func openStorage(
         _ configuration: CoordinatorConfiguration, source: ModelSource,
         examples: @escaping @Sendable () throws(CoordinatorStartError) -> [LengthExample], settings: LearningSettings,
         clock: MonotonicClock, log: ServiceLog
     ) throws(CoordinatorStartError) -> ServiceStorage? {
-        let exposed = configuration.endpointsExposedWithoutAuthentication
-        if !exposed.isEmpty {
-            log(
-                .warning,
-                "\(exposed.joined(separator: ", ")) accept connections from any host and authentication is off: anyone who can reach them may submit, act as a worker or read the status. Bind to 127.0.0.1, or set curve_secret_key_file with worker and client allowlists (deploy/README.md)"
-            )
-        }
         guard let path = configuration.storage.logPath else {
             log(.warning, "no log path: accepted requests are not journalled (a crash loses them) and the models do not retrain")
             return nil

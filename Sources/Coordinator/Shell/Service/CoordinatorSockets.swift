@@ -35,6 +35,13 @@ final class CoordinatorSockets {
         } catch {
             throw BindError(role: "authentication", endpoint: error.path, error: .invalidArgument, detail: error.description)
         }
+        let exposed = configuration.endpointsExposedWithoutAuthentication
+        if !exposed.isEmpty {
+            log(
+                .warning,
+                "\(exposed.joined(separator: ", ")) accept connections from any host and authentication is off: anyone who can reach them may submit, act as a worker or read the status. Bind to 127.0.0.1, or set curve_secret_key_file with worker and client allowlists (deploy/README.md)"
+            )
+        }
         let authenticator = try security.map { security throws(BindError) in
             let audit = AuthenticationLog(log: log)
             log(.info, security.summary)
