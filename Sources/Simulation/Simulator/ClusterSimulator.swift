@@ -288,13 +288,7 @@ struct SimulationRun {
             answered += 1
         case .error(let error):
             answered += 1
-            recorder.errorCounts[error.code, default: 0] += 1
-            if let id = error.id, accepted.contains(id) {
-                recorder.failed += 1
-                recorder.lastFinish = max(recorder.lastFinish, now)
-            } else {
-                recorder.rejected += 1
-            }
+            recorder.recordFinalError(error.code, accepted: error.id.map(accepted.contains) ?? false, now: now)
         case .cancelled, .pong:
             break
         }
@@ -309,13 +303,7 @@ struct SimulationRun {
         case .batchFailed(_, _, let outcome, _): actions = outcome
         case .accepted, .dispatched, .cancelled, .failed: return
         }
-        recorder.record(
-            actions.filter {
-                switch $0 {
-                case .failed, .rejected: false
-                default: true
-                }
-            }, now: now)
+        recorder.record(actions, now: now)
         learning?.observe(actions, now: now)
         for case .observedBatch(let observation) in actions {
             estimatorSamples.append(

@@ -77,6 +77,17 @@ public struct MetricsRecorder: Sendable {
 
     public init() {}
 
+    /// A final error reply to the client: a failure of an accepted request, or a refusal.
+    public mutating func recordFinalError(_ code: ErrorCode, accepted: Bool, now: Seconds) {
+        errorCounts[code, default: 0] += 1
+        if accepted {
+            failed += 1
+            lastFinish = max(lastFinish, now)
+        } else {
+            rejected += 1
+        }
+    }
+
     public mutating func record(_ actions: [SchedulerAction], now: Seconds) {
         for action in actions {
             switch action {
@@ -89,10 +100,10 @@ public struct MetricsRecorder: Sendable {
                 if done.output.generatedTokens <= done.prediction.modelUpper { check.covered += 1 }
                 boundChecks[done.request.application] = check
                 lastFinish = max(lastFinish, now)
-            case .failed:
-                failed += 1
-                lastFinish = max(lastFinish, now)
-            case .rejected: rejected += 1
+            case .failed, .rejected:
+                // Counted where the client sees them, as final error replies
+                // (`recordFinalError`): refusals at submit never reach the scheduler's actions.
+                break
             case .split: splits += 1
             case .continued: continuations += 1
             case .observedBatch(let batch):
