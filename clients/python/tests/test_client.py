@@ -1,25 +1,12 @@
 """End-to-end test of the Python client against the real executables on loopback."""
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from magnus_client import CoordinatorUnavailable, MagnusClient, MagnusError  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[3]
-BUILD = Path(os.environ.get("MAGNUS_BUILD_DIR", ROOT / ".build" / "debug"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import BUILD, free_port  # conftest puts clients/python on the path
+from magnus_client import CoordinatorUnavailable, MagnusClient, MagnusError
 
 
 @pytest.fixture(scope="module")
