@@ -7,11 +7,13 @@
 #   deploy/local-cluster.sh [--workers 8] [--rate 100] [--time-scale 20] [--data ../shared/data]
 #                           [--requests 0] [--duration SECONDS] [--no-load] [--profile v100-chatglm6b]
 #                           [--engine simulated|real] [--model smollm2|tiny-random] [--device cpu|cuda|auto]
-#                           [--max-new-tokens N] [--policy magnus|magnus-ua|abp|glp:N|vs:N]
+#                           [--max-new-tokens N] [--policy magnus|magnus-ua|abp|glp:N|vs:N|magnus-cb|fcfs-cb|ccb]
 #                           [--gateway] [--gateway-listen 127.0.0.1:8000]
 # --engine real: each worker starts a Python engine process with the model (set it up first with
 # deploy/setup-engine.sh); requests get --max-new-tokens 64 unless given (a CPU decodes slowly).
 # --policy magnus-ua: uncertainty-aware Magnus (docs/benchmarks.md section 6).
+# --policy magnus-cb (or fcfs-cb, ccb): continuous batching; the workers then run --continuous
+# (iteration-level batching on the simulated engine; docs/benchmarks.md section 7).
 # --gateway: also the OpenAI-compatible HTTP gateway (docs/http-gateway.md; needs
 # pip install -r clients/python/requirements-test.txt, skipped with a message otherwise).
 set -euo pipefail
@@ -102,6 +104,11 @@ if [ "$engine" = real ]; then
   max_new_tokens=${max_new_tokens:-64}
   echo "local-cluster: real engine ($model on $device): each worker loads the model first (up to a minute on a CPU)"
 fi
+case "$policy" in
+  ccb|fcfs-cb|magnus-cb|magnus-cb:*)
+    [ "$engine" = real ] && { echo "local-cluster: --policy $policy needs continuous workers, which run the simulated engine only for now" >&2; exit 2; }
+    worker_args+=(--continuous) ;;
+esac
 load_args=()
 [ -n "$max_new_tokens" ] && load_args+=(--max-new-tokens "$max_new_tokens")
 for gpu in $(seq 0 $((workers - 1))); do

@@ -21,6 +21,7 @@ enum BenchCommand {
         .value("upper-level", "Q", "Magnus-UA: quantile used as a prediction's upper bound.", default: "0.9"),
         .value("continuation-level", "Q", "Magnus-UA: quantile of the remaining length a continued request is capped at.", default: "\(UncertaintyConfiguration().continuationLevel)"),
         .value("cap-level", "Q", "Magnus-UA: quantile a batch's generation is capped at (bounded decoding).", default: "\(UncertaintyConfiguration().capLevel)"),
+        .value("cb-level", "Q", "Magnus-CB: calibrated quantile of the length each request reserves KV memory for (re-predicted from progress).", default: "0.9"),
         .value("max-new-tokens", "N", "Cap on generated tokens per request.", default: "2048"),
         .value("jitter", "SIGMA", "Lognormal jitter of batch times.", default: "0.05"),
         .value("seed", "N", "Seed.", default: "1"),
@@ -93,6 +94,7 @@ enum BenchCommand {
             throw UsageError("magnus bench: --length-target is mean or median")
         }
         benchmark.lengthTarget = target
+        benchmark.continuousLevel = try options.double("cb-level", in: 0.05...0.999)!
         Console.error("magnus bench: seed \(seed); \(workload.description); \(profile.name) × \(benchmark.workers); VS safe batch size \(safe)")
         let started = ContinuousClock.now
         let results = benchmark.run { Console.progress("magnus bench: \($0)") }

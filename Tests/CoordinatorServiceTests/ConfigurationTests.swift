@@ -275,7 +275,7 @@ struct ConfigurationTests {
         #expect(message(["--phi", "-1"]).contains("wma_threshold (--wma-threshold) must be positive, got -1"))
         #expect(message(["--profile", "tpu-9"]).contains("profile (--profile) must name a built-in engine profile"))
         #expect(message(["--policy", "oracle"]).contains("magnus bench"))
-        #expect(message(["--policy", "ccb"]).contains("magnus bench"))
+        #expect(message(["--policy", "oracle-cb"]).contains("magnus bench"))
         #expect(message(["--heartbeat-timeout", "0.5"]).contains("heartbeat_timeout_s must exceed heartbeat_interval_s"))
         #expect(message(["--seed", "-3"]).contains("--seed must be a whole number"))
         #expect(message(["--max-queud", "3"]).contains("did you mean --max-queued?"))
@@ -299,7 +299,9 @@ struct ConfigurationTests {
             ("vs:8", .vanilla(batchSize: 8)), ("VS:2", .vanilla(batchSize: 2)), ("glp:4", .glp(batchSize: 4)),
             ("abp", .abp), ("magnus", .magnus), ("Magnus", .magnus), ("magnus-ua", .magnusUncertaintyAware),
             ("ua", .magnusUncertaintyAware), ("magnus-ua-risk", .magnusUncertaintyAwareRisk), ("oracle", .oracle),
-            ("ccb", .conservativeContinuousBatching),
+            ("ccb", .conservativeContinuousBatching), ("fcfs-cb", .pagedContinuousBatching),
+            ("magnus-cb", .magnusContinuous(aging: ContinuousPolicy.defaultAging, tailGuard: ContinuousPolicy.defaultTailGuard)),
+            ("magnus-cb:1:0", .magnusContinuous(aging: 1, tailGuard: 0)), ("oracle-cb", .oracleContinuous),
         ]
         for (text, choice) in spellings {
             #expect(try PolicyChoice.parse(text) == choice, "\(text)")
@@ -318,6 +320,7 @@ struct ConfigurationTests {
         #expect(PolicyChoice.magnusUncertaintyAware.isUncertaintyAware && PolicyChoice.magnusUncertaintyAware.boundedGeneration)
         #expect(PolicyChoice.magnusUncertaintyAwareRisk.isUncertaintyAware && !PolicyChoice.magnusUncertaintyAwareRisk.boundedGeneration)
         #expect(PolicyChoice.oracle.batchingPolicy == .magnus && PolicyChoice.conservativeContinuousBatching.batchingPolicy == nil)
+        #expect(PolicyChoice.pagedContinuousBatching.continuousPolicy == .pagedFirstComeFirstServed && PolicyChoice.magnus.continuousPolicy == nil)
     }
 
     @Test func uncertaintyAwarePoliciesBuildTheirScheduler() throws {

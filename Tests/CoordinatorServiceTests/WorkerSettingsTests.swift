@@ -12,7 +12,7 @@ struct WorkerSettingsTests {
         let examples: [String: [String]] = [
             "coordinator": ["tcp://10.0.0.1:5556"], "gpu": ["3"], "id": ["n1-g3"], "profile": ["a100-llama2-7b"],
             "time_scale": ["50"], "jitter": ["0.1"], "seed": ["9"], "heartbeat_interval_s": ["0.5"], "drain_timeout_s": ["5"],
-            "log_level": ["debug"], "exit_with_parent": [], "engine": ["real"], "model": ["tiny-random"], "device": ["cpu"],
+            "log_level": ["debug"], "exit_with_parent": [], "continuous": [], "engine": ["real"], "model": ["tiny-random"], "device": ["cpu"],
             "kv_budget_bytes": ["1000000"], "engine_venv": ["venv"], "engine_dir": ["engine"], "engine_threads": ["2"],
             "engine_timeout_s": ["30"], "engine_start_timeout_s": ["60"], "engine_max_restarts": ["1"],
         ]
@@ -34,7 +34,11 @@ struct WorkerSettingsTests {
         let parsed = try #require(
             try WorkerOptions.parse(Self.required + ["--gpu", "2", "--jitter", "0.2", "--log-level", "warning", "--drain-timeout", "7"]).parsed)
         #expect(parsed.configuration.id.hasSuffix("-gpu2") && parsed.configuration.drainTimeout == 7)
-        #expect(parsed.logLevel == .warning && parsed.realEngine == nil)
+        #expect(parsed.logLevel == .warning && parsed.realEngine == nil && parsed.continuousEngine == nil)
+        let continuous = try #require(try WorkerOptions.parse(Self.required + ["--continuous", "--profile", "a100-llama2-7b"]).parsed)
+        #expect(continuous.continuousEngine?.profile == .a100Llama2_7B)
+        #expect(continuous.continuousEngine?.capabilities.continuous == EngineProfile.a100Llama2_7B.continuousCapacity)
+        #expect(throws: UsageError.self) { try WorkerOptions.parse(Self.required + ["--continuous", "--engine", "real"]) }
         let real = try #require(
             try WorkerOptions.parse(Self.required + ["--engine", "real", "--gpu", "1", "--device", "cpu", "--kv-budget-bytes", "auto", "--engine-timeout", "9"]).parsed?.realEngine)
         #expect(real.device == "cpu" && real.kvBudgetBytes == nil && real.requestTimeout == 9 && real.cudaVisibleDevices == "1")

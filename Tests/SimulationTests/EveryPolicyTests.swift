@@ -7,7 +7,9 @@ import Worker
 /// Every policy runs on every kind of workload: rows with text (task files) and rows without
 /// (traces give only lengths).
 @Suite struct EveryPolicyTests {
-    static let policies = ["vs:8", "glp:8", "abp", "magnus", "magnus-ua", "magnus-ua-risk", "oracle", "ccb"]
+    static let policies = [
+        "vs:8", "glp:8", "abp", "magnus", "magnus-ua", "magnus-ua-risk", "oracle", "ccb", "fcfs-cb", "magnus-cb", "oracle-cb",
+    ]
 
     func workload(withText: Bool) -> ServingWorkload {
         let counter = HeuristicTokenCounter()

@@ -14,7 +14,13 @@ import Testing
             ("abp", .abp, .scheduler(.abp, oracle: false), "ABP"),
             ("magnus", .magnus, .scheduler(.magnus, oracle: false), "Magnus"),
             ("oracle", .oracle, .scheduler(.magnus, oracle: true), "Magnus-oracle"),
-            ("ccb", .conservativeContinuousBatching, .conservativeContinuousBatching, "CCB"),
+            ("ccb", .conservativeContinuousBatching, .continuous(.conservative, oracle: false), "CCB"),
+            ("fcfs-cb", .pagedContinuousBatching, .continuous(.pagedFirstComeFirstServed, oracle: false), "FCFS-CB"),
+            ("magnus-cb", .magnusContinuous(aging: 0.5, tailGuard: 1), .continuous(.magnus(), oracle: false), "Magnus-CB"),
+            ("magnus-cb:0.5", .magnusContinuous(aging: 0.5, tailGuard: 1), .continuous(.magnus(), oracle: false), "Magnus-CB"),
+            ("magnus-cb:2:0", .magnusContinuous(aging: 2, tailGuard: 0), .continuous(.magnus(aging: 2, tailGuard: 0), oracle: false),
+                "Magnus-CB(2.0, 0.0)"),
+            ("oracle-cb", .oracleContinuous, .continuous(.oracle, oracle: true), "Oracle-CB"),
             ("magnus-ua", .magnusUncertaintyAware, .uncertaintyAware(.magnus), "Magnus-UA"),
             ("ua", .magnusUncertaintyAware, .uncertaintyAware(.magnus), "Magnus-UA"),
             ("magnus-ua-risk", .magnusUncertaintyAwareRisk, .uncertaintyAware(.magnus, boundedGeneration: false), "Magnus-UA-risk"),
@@ -25,9 +31,16 @@ import Testing
             #expect(try PolicySpec(parsing: text) == spec, "\(text)")
             #expect(PolicySpec.parse(text) == spec && spec.description == label, "\(text)")
         }
-        for bad in ["vs", "vs:0", "glp:x", "magnus:3", "bogus", ""] {
+        for bad in ["vs", "vs:0", "glp:x", "magnus:3", "bogus", "", "magnus-cb:x", "magnus-cb:-1", "magnus-cb:1:y", "magnus-cb:1:2:3",
+            "magnus-cb:nan", "fcfs-cb:2", "oracle-cb:1"]
+        {
             #expect(PolicySpec.parse(bad) == nil, "\(bad)")
             #expect(throws: UsageError.self, "\(bad)") { try PolicySpec(parsing: bad) }
         }
+        // The canonical names read back to the same policy.
+        for choice: PolicyChoice in [.magnusContinuous(aging: 2, tailGuard: 0), .magnusContinuous(aging: 0.5, tailGuard: 3)] {
+            #expect(try PolicyChoice.parse(choice.name) == choice, "\(choice.name)")
+        }
+        #expect(!PolicyChoice.oracleContinuous.runsInService && PolicyChoice.magnusContinuous(aging: 1, tailGuard: 1).runsInService)
     }
 }

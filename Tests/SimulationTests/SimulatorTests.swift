@@ -71,13 +71,6 @@ import Worker
         for (got, want) in zip(recorder.responseTimes, expected) { #expect(abs(got - want) < 1e-6) }
     }
 
-    @Test func continuousBatchingFinishesEveryRequestOnce() throws {
-        let requests = try workload(count: 400, rate: 20)
-        let recorder = ContinuousBatchingSimulator(profile: profile, workers: 3, requests: requests).run()
-        #expect(recorder.responseTimes.count + recorder.rejected == requests.count)
-        #expect(recorder.responseTimes.allSatisfy { $0 > 0 })
-    }
-
     @Test func eventQueueRunsInTimeThenInsertionOrder() {
         var queue = EventQueue<String>()
         queue.schedule("c", at: 2)
@@ -92,7 +85,7 @@ import Worker
     @Test func policyNamesParse() {
         #expect(PolicySpec.parse("vs:8")?.description == "VS-8")
         #expect(PolicySpec.parse("oracle")?.description == "Magnus-oracle")
-        #expect(PolicySpec.parse("ccb") == .conservativeContinuousBatching)
+        #expect(PolicySpec.parse("ccb") == .continuous(.conservative, oracle: false))
         #expect(PolicySpec.parse("vs:0") == nil)
         #expect(PolicySpec.parse("bogus") == nil)
         #expect(PolicySpec.parse("magnus-ua")?.description == "Magnus-UA")

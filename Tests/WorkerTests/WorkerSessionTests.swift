@@ -11,12 +11,14 @@ struct WorkerSessionTests {
             guard case .send(let message) = $0 else { return nil }
             switch message {
             case .hello: return "hello"
-            case .ready: return "ready"
+            case .ready(let ready): return ready.room.map { "ready \($0.freeTokens)/\($0.freeSequences)" } ?? "ready"
             case .heartbeat(let beat): return beat.batchID.map { "heartbeat \($0)" } ?? "heartbeat"
             case .result(let result): return "result \(result.batchID)"
             case .outOfMemory: return "oom"
             case .fault(let fault): return "fault \(fault.batchID)"
             case .goodbye: return "goodbye"
+            case .progress(let progress): return "progress \(progress.rows.count)"
+            case .preempted(let preempted): return "preempted \(preempted.batchID)"
             }
         }
     }
@@ -121,5 +123,60 @@ struct WorkerSessionTests {
         _ = session.start(now: 0)
         let actions = session.received(Array("junk".utf8), now: 0)
         #expect(sent(actions).isEmpty && actions.count == 1)
+    }
+
+    // MARK: Continuous mode
+
+    private var continuousCapabilities: WorkerCapabilities {
+        var capabilities = capabilities
+        capabilities.continuous = ContinuousCapacity(kvTokenSlots: 64, blockSize: 16, maxRunning: 4)
+        return capabilities
+    }
+
+    private func step(_ reports: [WorkerMessage], room: ContinuousRoom) -> ContinuousStep {
+        ContinuousStep(duration: 0.1, reports: reports, room: room, rows: 1)
+    }
+
+    @Test func aContinuousWorkerTakesAdmissionsWhileItRunsAndStatesItsRoom() {
+        var session = WorkerSession(worker: WorkerID("w"), capabilities: continuousCapabilities)
+        _ = session.start(now: 0)
+        #expect(sent(session.received(welcome(), now: 0)) == ["ready 64/4"])
+        let first = session.received(.batch(batch(1)), now: 0.1)
+        let second = session.received(.batch(batch(2)), now: 0.2)
+        #expect(first == [.admit(batch(1))] && second == [.admit(batch(2))])
+        #expect(session.admissions == [BatchID(1), BatchID(2)])
+        // A step without an ending reports what it has and asks for nothing.
+        let progress = WorkerMessage.progress(ProgressMessage(rows: [.init(batchID: BatchID(2), generatedTokens: 32)]))
+        #expect(sent(session.stepped(step([progress], room: ContinuousRoom(freeTokens: 32, freeSequences: 2)), now: 0.3)) == ["progress 1"])
+        // An ending frees room: the report, then the room left.
+        let done = step([result(1)], room: ContinuousRoom(freeTokens: 48, freeSequences: 3))
+        #expect(sent(session.stepped(done, now: 0.4)) == ["result b1", "ready 48/3"])
+        #expect(session.admissions == [BatchID(2)])
+        let preempted = WorkerMessage.preempted(PreemptedMessage(batchID: BatchID(2), text: "a b", generatedTokens: 2, duration: 1))
+        #expect(sent(session.stepped(step([preempted], room: ContinuousRoom(freeTokens: 64, freeSequences: 4)), now: 0.5)) == ["preempted b2", "ready 64/4"])
+        #expect(session.admissions.isEmpty)
+    }
+
+    @Test func aDrainingContinuousWorkerRefusesAdmissionsAndLeavesWhenEmpty() {
+        var session = WorkerSession(worker: WorkerID("w"), capabilities: continuousCapabilities)
+        _ = session.start(now: 0)
+        _ = session.received(welcome(), now: 0)
+        _ = session.received(.batch(batch(1)), now: 0)
+        #expect(sent(session.beginDrain(now: 1)) == [])
+        #expect(sent(session.received(.batch(batch(2)), now: 1.1)) == ["fault b2"])
+        let end = session.stepped(step([result(1)], room: ContinuousRoom(freeTokens: 64, freeSequences: 4)), now: 2)
+        #expect(sent(end) == ["result b1", "goodbye"])
+        #expect(end.last == .exit)
+    }
+
+    @Test func aContinuousWorkerRefusesMultiRequestAdmissions() {
+        var session = WorkerSession(worker: WorkerID("w"), capabilities: continuousCapabilities)
+        _ = session.start(now: 0)
+        _ = session.received(welcome(), now: 0)
+        var two = batch(3)
+        two.requests.append(WireBatchItem(id: RequestID("s"), prompt: "p", inputTokens: 1, maxNewTokens: 4))
+        #expect(sent(session.received(.batch(two), now: 0)) == ["fault b3"])
+        let failed = session.admissionFailed(BatchID(4), message: "too long", room: ContinuousRoom(freeTokens: 64, freeSequences: 4), now: 0)
+        #expect(sent(failed) == ["fault b4"])
     }
 }

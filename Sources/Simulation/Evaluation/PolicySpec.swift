@@ -2,15 +2,16 @@ import Shared
 import Coordinator
 
 /// A policy as the serving benchmark runs it: one of the scheduler's batching policies with
-/// a predictor choice, or conservative continuous batching, which needs an iteration-level
-/// engine and so runs in its own simulator. Made from a `PolicyChoice`, whose parser reads
-/// the names for the service and the benchmark alike.
+/// a predictor choice, or a continuous policy, which runs on continuous (iteration-level)
+/// simulated workers. Made from a `PolicyChoice`, whose parser reads the names for the
+/// service and the benchmark alike.
 public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
     /// A scheduler policy; `oracle` replaces the predictor by the true lengths.
     case scheduler(BatchingPolicy, oracle: Bool)
-    /// CCB: iteration-level batching that admits a request only when the worst case
-    /// Σ (L + max_new_tokens) of the running requests fits the KV cache.
-    case conservativeContinuousBatching
+    /// A request-level policy on continuous workers (`ccb`, `fcfs-cb`, `magnus-cb`,
+    /// `oracle-cb`); `oracle` gives it the true lengths, otherwise a policy that predicts
+    /// uses the calibrated predictor and its uncertainty model.
+    case continuous(ContinuousPolicy, oracle: Bool)
     /// A scheduler policy with calibrated length distributions and the drift guard (issue 8):
     /// with `boundedGeneration`, capped batches whose memory is reserved for their upper
     /// bounds (rows past the cap continue later); without, batches run to completion under a
@@ -22,9 +23,20 @@ public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
         switch choice {
         case .vanilla, .glp, .abp, .magnus: self = .scheduler(choice.batchingPolicy ?? .magnus, oracle: false)
         case .oracle: self = .scheduler(.magnus, oracle: true)
-        case .conservativeContinuousBatching: self = .conservativeContinuousBatching
+        case .conservativeContinuousBatching, .pagedContinuousBatching, .magnusContinuous:
+            self = .continuous(choice.continuousPolicy!, oracle: false)
+        case .oracleContinuous: self = .continuous(.oracle, oracle: true)
         case .magnusUncertaintyAware: self = .uncertaintyAware(.magnus)
         case .magnusUncertaintyAwareRisk: self = .uncertaintyAware(.magnus, boundedGeneration: false)
+        }
+    }
+
+    /// Whether the benchmark trains the calibrated predictor for it.
+    public var needsCalibration: Bool {
+        switch self {
+        case .uncertaintyAware: true
+        case .continuous(let policy, let oracle): !oracle && policy.reservation == .predictedUpper
+        case .scheduler: false
         }
     }
 
@@ -37,7 +49,20 @@ public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .scheduler(let policy, let oracle): oracle ? "\(policy.name)-oracle" : policy.name
-        case .conservativeContinuousBatching: "CCB"
+        case .continuous(let policy, _):
+            switch policy.name {
+            case "ccb": "CCB"
+            case "fcfs-cb": "FCFS-CB"
+            case "oracle-cb": "Oracle-CB"
+            default:
+                if case .responseRatio(let aging) = policy.order,
+                    aging != ContinuousPolicy.defaultAging || policy.tailGuard != ContinuousPolicy.defaultTailGuard
+                {
+                    "Magnus-CB(\(aging), \(policy.tailGuard))"
+                } else {
+                    "Magnus-CB"
+                }
+            }
         case .uncertaintyAware(let policy, let bounded): bounded ? "\(policy.name)-UA" : "\(policy.name)-UA-risk"
         }
     }

@@ -20,6 +20,8 @@ public struct ServingBenchmark: Sendable {
     public var jitterSigma: Double
     public var uncertainty: UncertaintyConfiguration
     public var lengthTarget: LengthTarget = .mean
+    /// Magnus-CB: the calibrated quantile each request reserves (and is re-predicted at).
+    public var continuousLevel = 0.9
 
     public init(
         workload: ServingWorkload, profile: EngineProfile, workers: Int = 8, policies: [PolicySpec], rates: [Double],
@@ -88,7 +90,7 @@ public struct ServingBenchmark: Sendable {
     public func run(progress: (String) -> Void = { _ in }) -> [SimulationMetrics] {
         progress("training the length predictor on \(workload.training.count) rows")
         let predictor = trainPredictor()
-        let calibrated = policies.contains { if case .uncertaintyAware = $0 { true } else { false } }
+        let calibrated = policies.contains(where: \.needsCalibration)
             ? CalibratedLengthPredictor.train(examples: workload.training, forest: forest, upperLevel: uncertainty.upperLevel) : nil
         let samples = profilingSamples()
         var results: [SimulationMetrics] = []
@@ -98,8 +100,31 @@ public struct ServingBenchmark: Sendable {
                 let label = "rate \(Format.fixed(rate, 1)) req/s, \(policy)"
                 var recorder: MetricsRecorder
                 switch policy {
-                case .conservativeContinuousBatching:
-                    let simulator = ContinuousBatchingSimulator(profile: profile, workers: workers, requests: requests)
+                case .continuous(let continuous, let oracle):
+                    var model: UncertaintyModel?
+                    if !oracle && continuous.reservation == .predictedUpper {
+                        model = UncertaintyModel(
+                            calibration: calibrated!.calibration,
+                            configuration: UncertaintyConfiguration(
+                                riskTarget: uncertainty.riskTarget, groupingLevel: uncertainty.groupingLevel,
+                                upperLevel: continuousLevel, capLevel: uncertainty.capLevel, continuationLevel: continuousLevel,
+                                boundedGeneration: false))
+                    }
+                    let chosen: any LengthPredicting = oracle ? OracleLengthPredictor() : (calibrated?.base ?? predictor)
+                    let configuration = SchedulerConfiguration(
+                        policy: .magnus, wmaThreshold: wmaThreshold, kvTokenCapacity: profile.continuousCapacity.kvTokenSlots,
+                        prefillMemory: profile.capabilities.prefill, continuous: continuous)
+                    let scheduler = Scheduler(
+                        configuration: configuration, predictor: chosen,
+                        estimator: KNNBatchTimeEstimator(samples: samples, prior: profile.analyticPrior), uncertainty: model)
+                    let cluster = (0..<workers).map {
+                        SimulatedWorker(
+                            id: WorkerID("gpu\($0)"), continuousEngine: SimulatedContinuousEngine(profile: profile),
+                            staticFallback: SimulatedGPUEngine(profile: profile, seed: seed &+ UInt64($0)))
+                    }
+                    var simulator = ClusterSimulator(
+                        scheduler: scheduler, workers: cluster, requests: requests, estimatorSamples: [],
+                        estimatorRetrainInterval: nil)
                     recorder = simulator.run { done, total in progress("\(label): \(done)/\(total)") }
                 case .scheduler, .uncertaintyAware:
                     let batching: BatchingPolicy
@@ -115,7 +140,7 @@ public struct ServingBenchmark: Sendable {
                         var settings = uncertainty
                         settings.boundedGeneration = bounded
                         model = UncertaintyModel(calibration: calibrated!.calibration, configuration: settings)
-                    case .conservativeContinuousBatching:
+                    case .continuous:
                         preconditionFailure("handled above")
                     }
                     let configuration = SchedulerConfiguration(
@@ -156,7 +181,7 @@ public enum ServingReport {
     public static func table(_ results: [SimulationMetrics]) -> MarkdownTable {
         var table = MarkdownTable(header: [
             "rate", "policy", "done", "failed", "req/s", "sustained req/s", "mean s", "p50 s", "p95 s", "p99 s", "valid tok/s", "total tok/s",
-            "OOM", "at prefill", "cont.", "mean β", "busy", "WMA (G)",
+            "OOM", "at prefill", "cont.", "mean β", "busy", "WMA (G)", "TTFT s", "preempted", "recomputed", "longest wait s",
         ])
         for r in results {
             table.add([
@@ -164,7 +189,9 @@ public enum ServingReport {
                 Format.fixed(r.requestThroughput, 2), Format.fixed(r.sustainedThroughput, 2), Format.fixed(r.meanResponse, 1), Format.fixed(r.p50Response, 1),
                 Format.fixed(r.p95Response, 1), Format.fixed(r.p99Response, 1), Format.fixed(r.validTokenThroughput, 0),
                 Format.fixed(r.totalTokenThroughput, 0), String(r.oomEvents), String(r.prefillOOMEvents), String(r.continuations), Format.fixed(r.meanBatchSize, 1),
-                Format.percent(r.busyFraction), Format.fixed(r.wastedMemoryAccess / 1e9, 2),
+                Format.percent(r.busyFraction), Format.fixed(r.wastedMemoryAccess / 1e9, 2), Format.fixed(r.meanTimeToFirstToken, 2),
+                Format.percent(Double(r.preemptedRequests) / Double(max(1, r.submitted))),
+                Format.percent(Double(r.recomputedTokens) / Double(max(1, r.generatedTokens))), Format.fixed(r.longestQueueWait, 1),
             ])
         }
         return table

@@ -2,14 +2,27 @@ import Coordinator
 import Shared
 import Worker
 
-/// One simulated GPU worker: its id and engine.
+/// One simulated GPU worker: its id and engine (static, or continuous when set).
 public struct SimulatedWorker: Sendable {
     public var id: WorkerID
     public var engine: any InferenceEngine
+    /// An iteration-level engine: the worker then runs in continuous mode.
+    public var continuousEngine: (any ContinuousEngine)?
+
     public init(id: WorkerID, engine: any InferenceEngine) {
         self.id = id
         self.engine = engine
     }
+
+    /// A continuous worker.
+    public init(id: WorkerID, continuousEngine: any ContinuousEngine, staticFallback: any InferenceEngine) {
+        self.id = id
+        engine = staticFallback
+        self.continuousEngine = continuousEngine
+    }
+
+    /// What it announces.
+    public var capabilities: WorkerCapabilities { continuousEngine?.capabilities ?? engine.capabilities }
 }
 
 /// The discrete-event simulator: the production coordinator core (`CoordinatorRuntime`, with
@@ -29,6 +42,8 @@ public struct ClusterSimulator: Sendable {
     enum Event: Sendable {
         case arrival(Int)
         case batchDone(worker: Int, report: WorkerMessage)
+        /// A continuous engine's step ended; its reports are due.
+        case stepDone(worker: Int, step: ContinuousStep)
         case tick
         case retrainEstimator
         case retrainModels
@@ -41,6 +56,9 @@ public struct ClusterSimulator: Sendable {
         var routingID: RoutingID
         var session: WorkerSession
         var engine: any InferenceEngine
+        var continuousEngine: (any ContinuousEngine)?
+        /// Whether a continuous engine's step is under way.
+        var isStepping = false
         var isAlive = true
     }
 
@@ -151,7 +169,8 @@ struct SimulationRun {
         agents = simulator.workers.map { worker in
             ClusterSimulator.Agent(
                 routingID: RoutingID(worker.id.rawValue),
-                session: WorkerSession(worker: worker.id, capabilities: worker.engine.capabilities), engine: worker.engine)
+                session: WorkerSession(worker: worker.id, capabilities: worker.capabilities), engine: worker.engine,
+                continuousEngine: worker.continuousEngine)
         }
         estimatorSamples = simulator.estimatorSamples
         learning = simulator.learning
@@ -199,6 +218,12 @@ struct SimulationRun {
             guard agents[index].isAlive else { return }
             let actions = agents[index].session.finished(report, now: now)
             perform(actions, of: index, now: now)
+        case .stepDone(let index, let step):
+            agents[index].isStepping = false
+            guard agents[index].isAlive else { return }
+            let actions = agents[index].session.stepped(step, now: now)
+            perform(actions, of: index, now: now)
+            startStep(of: index, now: now)
         case .tick:
             for index in agents.indices where agents[index].isAlive {
                 let actions = agents[index].session.tick(now: now)
@@ -251,12 +276,43 @@ struct SimulationRun {
                     if oom.step == 0 { recorder.prefillOOMEvents += 1 }
                 }
                 events.schedule(.batchDone(worker: index, report: report), at: now + duration)
+            case .admit(let admission):
+                do throws(EngineError) {
+                    try agents[index].continuousEngine?.admit(admission)
+                } catch {
+                    let room = agents[index].continuousEngine?.room ?? ContinuousRoom(freeTokens: 0, freeSequences: 0)
+                    let actions = agents[index].session.admissionFailed(
+                        admission.batchID, message: error.description, room: room, now: now)
+                    perform(actions, of: index, now: now)
+                }
+                startStep(of: index, now: now)
             case .log:
                 break
             case .exit:
                 agents[index].isAlive = false
             }
         }
+    }
+
+    /// Starts a continuous engine's next step unless one is under way or nothing runs; its
+    /// reports arrive when the step's modelled duration has passed.
+    mutating func startStep(of index: Int, now: Seconds) {
+        guard agents[index].isAlive, !agents[index].isStepping, var engine = agents[index].continuousEngine, !engine.isIdle
+        else { return }
+        let step: ContinuousStep
+        do throws(EngineError) {
+            step = try engine.step()
+        } catch {
+            // The simulated engine does not fail a step; a real one would be reported as lost.
+            agents[index].isAlive = false
+            return
+        }
+        agents[index].continuousEngine = engine
+        agents[index].isStepping = true
+        recorder.busyTime += step.duration
+        recorder.batches += 1
+        recorder.batchedRequests += step.rows
+        events.schedule(.stepDone(worker: index, step: step), at: now + step.duration)
     }
 
     /// Carries the coordinator core's outputs: directives to the worker sessions, replies to

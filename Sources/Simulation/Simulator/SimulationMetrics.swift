@@ -46,6 +46,18 @@ public struct SimulationMetrics: Sendable, Hashable {
     /// Error replies by code (`deadline_exceeded`, `shutting_down`, `input_too_long`, ...),
     /// refusals at submit and final failures alike.
     public var errorCounts: [String: Int] = [:]
+    /// Mean seconds from arrival to the first generated token (for static batches: the end
+    /// of the batch's prefill, although the client sees nothing before the batch ends).
+    public var meanTimeToFirstToken: Double = .nan
+    /// Continuous workers: preemptions, distinct requests preempted, and context tokens
+    /// (prompt plus text so far) prefilled again because of them.
+    public var preemptions = 0
+    public var preemptedRequests = 0
+    public var recomputedTokens = 0
+    /// Generated tokens of completed requests.
+    public var generatedTokens = 0
+    /// Longest seconds a completed request waited from arrival to its first dispatch.
+    public var longestQueueWait: Double = .nan
 }
 
 /// Accumulates a run's observations and produces `SimulationMetrics`.
@@ -60,6 +72,12 @@ public struct MetricsRecorder: Sendable {
     public var prefillOOMEvents = 0
     public var splits = 0
     public var continuations = 0
+    public var preemptions = 0
+    public var recomputedTokens = 0
+    public var preemptedIDs = Set<RequestID>()
+    /// Seconds from arrival to the first token, of completed requests that have one.
+    public var firstTokenTimes: [Double] = []
+    public var longestQueueWait = 0.0
     public var requeues = 0
     /// Error replies by code, refusals and final failures alike.
     public var errorCounts: [ErrorCode: Int] = [:]
@@ -93,6 +111,8 @@ public struct MetricsRecorder: Sendable {
             switch action {
             case .completed(let done):
                 responseTimes.append(done.responseTime)
+                if let first = done.firstTokenAt { firstTokenTimes.append(max(0, first - done.request.arrival)) }
+                longestQueueWait = max(longestQueueWait, done.dispatchedAt - done.request.arrival)
                 finishTimes.append(now)
                 generatedTokens += done.output.generatedTokens
                 var check = boundChecks[done.request.application, default: (0, 0)]
@@ -106,6 +126,10 @@ public struct MetricsRecorder: Sendable {
                 break
             case .split: splits += 1
             case .continued: continuations += 1
+            case .preempted(let id, _, let recomputed):
+                preemptions += 1
+                recomputedTokens += recomputed
+                preemptedIDs.insert(id)
             case .observedBatch(let batch):
                 wastedMemoryAccess += batch.wastedMemoryAccess
                 tokenSlots += batch.predicted.batchSize * batch.actualMaxGeneration
@@ -136,6 +160,12 @@ public struct MetricsRecorder: Sendable {
         metrics.upperBoundCoverage = boundChecks.mapValues { Double($0.covered) / Double(max(1, $0.completed)) }
         metrics.requeues = requeues
         metrics.errorCounts = Dictionary(uniqueKeysWithValues: errorCounts.map { ($0.key.rawValue, $0.value) })
+        metrics.meanTimeToFirstToken = firstTokenTimes.isEmpty ? .nan : firstTokenTimes.reduce(0, +) / Double(firstTokenTimes.count)
+        metrics.preemptions = preemptions
+        metrics.preemptedRequests = preemptedIDs.count
+        metrics.recomputedTokens = recomputedTokens
+        metrics.generatedTokens = generatedTokens
+        metrics.longestQueueWait = responseTimes.isEmpty ? .nan : longestQueueWait
         return metrics
     }
 }

@@ -22,7 +22,8 @@ if let settings = parsed.realEngine {
     realEngine = nil
 }
 let service = WorkerService(
-    configuration: parsed.configuration, engine: realEngine.map { $0 as any InferenceEngine } ?? parsed.engine, log: log)
+    configuration: parsed.configuration, engine: realEngine.map { $0 as any InferenceEngine } ?? parsed.engine,
+    continuousEngine: parsed.continuousEngine, log: log)
 do {
     try service.start()
 } catch {

@@ -34,8 +34,14 @@ public struct GenerationProgress: Sendable, Hashable {
     public var originalPrediction: LengthPrediction
     /// When the request's first batch was dispatched (its time in the queue ends there).
     public var firstDispatchedAt: Seconds
+    /// When its first token was generated, if a worker said.
+    public var firstTokenAt: Seconds?
 
-    public init(text: String, tokens: Int, runs: Int, originalPrediction: LengthPrediction, firstDispatchedAt: Seconds) {
+    public init(
+        text: String, tokens: Int, runs: Int, originalPrediction: LengthPrediction, firstDispatchedAt: Seconds,
+        firstTokenAt: Seconds? = nil
+    ) {
+        self.firstTokenAt = firstTokenAt
         self.text = text
         self.tokens = tokens
         self.runs = runs

@@ -35,14 +35,36 @@ extension CoordinatorRuntime {
         case .goodbye(var goodbye):
             goodbye.reason = goodbye.reason.map(Self.shortened)
             return (.goodbye(goodbye), [])
-        case .ready, .heartbeat:
+        case .ready(let ready):
+            if let problem = Self.problem(with: ready) {
+                return (nil, [screenError(routingID, MagnusError(.malformedMessage, "bad ready: \(problem)"))])
+            }
             return (message, [])
+        case .heartbeat:
+            return (message, [])
+        case .progress(var progress):
+            // Rows beyond what any worker runs, or with absurd counts, are dropped; the rest count.
+            let limit = Int(Self.maxAnnouncedBatchSize)
+            if progress.rows.count > limit { progress.rows.removeLast(progress.rows.count - limit) }
+            progress.rows.removeAll { row in
+                guard let batch = ownBatch(row.batchID, routingID) else { return true }
+                return row.generatedTokens < 0 || row.generatedTokens > batch.generationLimit
+            }
+            return (.progress(progress), [])
+        case .preempted(let preempted):
+            guard let batch = ownBatch(preempted.batchID, routingID),
+                let problem = Self.problem(
+                    numbers: [("generated_tokens", Double(preempted.generatedTokens), Double(batch.generationLimit)),
+                        ("duration", preempted.duration, Self.maxReportSeconds),
+                        ("first_token_s", preempted.firstTokenSeconds ?? 0, Self.maxReportSeconds)])
+            else { return (message, []) }
+            return faulted(preempted.batchID, problem, routingID)
         }
     }
 
-    /// `batch` if it is the one this worker holds.
+    /// `batch` if it is the one this worker holds (or one of its admissions).
     private func ownBatch(_ batch: BatchID, _ routingID: RoutingID) -> DispatchedBatch? {
-        guard workers[routingID]?.batch == batch else { return nil }
+        guard workers[routingID]?.holds(batch) == true else { return nil }
         return scheduler.running[batch]
     }
 
@@ -67,6 +89,13 @@ extension CoordinatorRuntime {
     /// Largest prompt length a worker may say it saw (the submit limit on input_tokens).
     static let maxInputTokensSeen = 100_000_000.0
 
+    private static func problem(with ready: ReadyMessage) -> String? {
+        problem(numbers: [
+            ("free_tokens", Double(ready.freeTokens ?? 0), maxBytes),
+            ("free_sequences", Double(ready.freeSequences ?? 0), maxAnnouncedBatchSize),
+        ])
+    }
+
     private static func problem(with hello: HelloMessage) -> String? {
         let c = hello.capabilities
         for (field, text) in [("worker", hello.worker.rawValue), ("gpu", c.gpu), ("model", c.model), ("engine", c.engine)] {
@@ -85,6 +114,16 @@ extension CoordinatorRuntime {
                 ("prefill.bytes_per_token_pair", Double(prefill.bytesPerTokenPair), maxBytes),
             ]
         }
+        if let continuous = c.continuous {
+            numbers += [
+                ("continuous.kv_token_slots", Double(continuous.kvTokenSlots), maxBytes),
+                ("continuous.block_size", Double(continuous.blockSize), 1_048_576),
+                ("continuous.max_running", Double(continuous.maxRunning), maxAnnouncedBatchSize),
+            ]
+            if continuous.blockSize < 1 || continuous.maxRunning < 1 || continuous.kvTokenSlots < continuous.blockSize {
+                return "continuous needs block_size >= 1, max_running >= 1 and kv_token_slots >= block_size"
+            }
+        }
         return problem(numbers: numbers)
     }
 
@@ -92,7 +131,9 @@ extension CoordinatorRuntime {
     /// not in it or twice, token counts below zero or above the limit the row ran with.
     /// - Complexity: O(β).
     private static func problem(with result: BatchResultMessage, batch: DispatchedBatch) -> String? {
-        if let problem = problem(numbers: [("duration", result.duration, maxReportSeconds)]) { return problem }
+        if let problem = problem(numbers: [
+            ("duration", result.duration, maxReportSeconds), ("first_token_s", result.firstTokenSeconds ?? 0, maxReportSeconds),
+        ]) { return problem }
         var members: [RequestID: QueuedRequest] = [:]
         for member in batch.members { members[member.request.id] = member }
         var seen = Set<RequestID>()

@@ -7,10 +7,16 @@ extension CoordinatorRuntime {
         let summary = metrics.summary(at: now)
         let workerStates = workers.values.sorted { $0.id < $1.id }.map { record in
             let size = record.batch.flatMap { scheduler.running[$0]?.members.count }
-            return WorkerStatus(
+            var status = WorkerStatus(
                 worker: record.id, state: record.status, batchID: record.batch, batchSize: size,
                 stateSeconds: max(0, now - record.stateSince), completedBatches: record.completedBatches,
                 gpu: record.capabilities.gpu, model: record.capabilities.model)
+            if let capacity = record.capabilities.continuous {
+                status.continuous = ContinuousWorkerStatus(
+                    runningSequences: record.admissions.count, reservedTokens: scheduler.reservedTokens[record.id] ?? 0,
+                    capacityTokens: capacity.kvTokenSlots, preemptions: record.preemptions)
+            }
+            return status
         }
         return StatusSnapshot(
             time: now, queueDepth: scheduler.queuedRequestCount, queuedBatches: scheduler.queue.count,
@@ -19,6 +25,7 @@ extension CoordinatorRuntime {
             window: metrics.window, latency: summary.latency, predictorMAE: summary.predictorMAE,
             predictorSamples: summary.predictorSamples, oomCount: metrics.oomCount, splitCount: metrics.splitCount,
             requeueCount: metrics.requeueCount, workersLost: metrics.workersLost, errors: metrics.errorCounts,
-            draining: isDraining, continuationCount: metrics.continuationCount)
+            draining: isDraining, continuationCount: metrics.continuationCount,
+            preemptionCount: metrics.preemptionCount > 0 ? metrics.preemptionCount : nil)
     }
 }

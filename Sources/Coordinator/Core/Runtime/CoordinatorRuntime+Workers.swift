@@ -45,13 +45,14 @@ extension CoordinatorRuntime {
         var out = screened.outputs
         switch message {
         case .hello, .heartbeat: break
-        case .ready: ready(record, now: now, into: &out)
+        case .ready(let ready): self.ready(record, room: ready.room, now: now, into: &out)
         case .result(let result):
             guard let batch = owned(result.batchID, by: record, into: &out) else { break }
             observeCompletion(of: batch, now: now)
             let report = BatchReport(
-                batchID: batch, worker: record.id, duration: result.duration, outputs: result.outputs.map(\.output))
-            release(routingID, completed: true, now: now)
+                batchID: batch, worker: record.id, duration: result.duration, outputs: result.outputs.map(\.output),
+                firstTokenSeconds: result.firstTokenSeconds)
+            release(routingID, batch: batch, completed: true, now: now)
             let actions = scheduler.complete(report, now: now)
             journal(.outcome(actions, at: now), into: &out)
             for action in actions { out += handle(action, now: now) }
@@ -69,6 +70,22 @@ extension CoordinatorRuntime {
             failBatch(batch, of: record, reason: .engineFault(fault.message), now: now, into: &out)
         case .goodbye(let goodbye):
             remove(routingID, reason: "said goodbye" + (goodbye.reason.map { " (\($0))" } ?? ""), lost: false, now: now, into: &out)
+        case .progress(let progress):
+            // Stale rows (an admission taken back meanwhile) are ignored without a word.
+            for row in progress.rows where record.admissions.contains(row.batchID) {
+                scheduler.progress(row.batchID, generatedTokens: row.generatedTokens)
+            }
+        case .preempted(let preempted):
+            guard let batch = owned(preempted.batchID, by: record, into: &out) else { break }
+            if var current = workers[routingID] {
+                current.preemptions += 1
+                workers[routingID] = current
+            }
+            failBatch(
+                batch, of: record,
+                reason: .preempted(
+                    text: preempted.text, generatedTokens: preempted.generatedTokens,
+                    firstTokenSeconds: preempted.firstTokenSeconds), now: now, into: &out)
         }
         refuseQueued(now: now, into: &out)
         dispatch(now: now, into: &out)
@@ -104,8 +121,18 @@ extension CoordinatorRuntime {
                 workerError(routingID, MagnusError(.malformedMessage, "capabilities need kv_budget_bytes > 0, kv_bytes_per_token > 0, max_batch_size >= 0"))
             ]
         }
+        let wantsContinuous = scheduler.configuration.continuous != nil
+        if wantsContinuous != (capabilities.continuous != nil) {
+            let message = wantsContinuous
+                ? "this coordinator runs the continuous policy \(scheduler.configuration.continuous!.name): start the worker with --continuous"
+                : "this coordinator runs the static policy \(scheduler.configuration.policy.name): start the worker without --continuous, or the coordinator with a continuous policy (ccb, fcfs-cb, magnus-cb)"
+            return [
+                workerError(routingID, MagnusError(.incompatibleWorker, message)),
+                .log(.warning, "refused worker \(hello.worker): \(message)"),
+            ]
+        }
         if var known = workers[routingID] {
-            if known.batch == nil {
+            if known.heldBatches.isEmpty {
                 // A repeated hello (a retry, or the answer to unknown_worker): welcome again.
                 known.capabilities = capabilities
                 known.id = hello.worker
@@ -138,7 +165,19 @@ extension CoordinatorRuntime {
             heartbeatTimeoutMilliseconds: Int(settings.heartbeatTimeout * 1000))
     }
 
-    private mutating func ready(_ record: WorkerRecord, now: Double, into out: inout [CoordinatorOutput]) {
+    private mutating func ready(_ record: WorkerRecord, room: ContinuousRoom?, now: Double, into out: inout [CoordinatorOutput]) {
+        if record.isContinuous {
+            // Room replaces the last: the worker counts what it runs and what waits in it.
+            guard var current = workers[record.routingID] else { return }
+            current.room = room ?? current.room
+            if current.readyOrder == nil {
+                current.state = .idle(order: nextReadyOrder)
+                current.stateSince = now
+                nextReadyOrder += 1
+            }
+            workers[record.routingID] = current
+            return
+        }
         if let batch = record.batch {
             // It says it is idle while we think it runs a batch: that batch is lost.
             out.append(.log(.warning, "worker \(record.id) is ready while holding \(batch); requeueing it"))
@@ -169,14 +208,17 @@ extension CoordinatorRuntime {
     /// worker gets no new batch until it asks again, and a late report is ignored.
     /// - Complexity: O(workers).
     mutating func expireOverdueBatches(now: Double, into out: inout [CoordinatorOutput]) {
-        let overdue = workers.values.compactMap { record -> (WorkerRecord, BatchID, Double)? in
-            guard let batch = record.batch, let running = scheduler.running[batch] else { return nil }
-            let limit = max(settings.batchTimeoutFloor, settings.batchTimeoutFactor * max(0, running.estimatedTime))
-            return now - record.stateSince > limit ? (record, batch, limit) : nil
+        let overdue = workers.values.flatMap { record -> [(WorkerRecord, BatchID, Double, Double)] in
+            record.heldBatches.compactMap { batch in
+                guard let running = scheduler.running[batch] else { return nil }
+                let limit = max(settings.batchTimeoutFloor, settings.batchTimeoutFactor * max(0, running.estimatedTime))
+                let ran = now - (record.isContinuous ? running.dispatchedAt : record.stateSince)
+                return ran > limit ? (record, batch, limit, ran) : nil
+            }
         }
         guard !overdue.isEmpty else { return }
-        for (record, batch, limit) in overdue.sorted(by: { $0.0.routingID < $1.0.routingID }) {
-            let message = "batch \(batch) ran \(Self.format(now - record.stateSince)) s, past its limit of \(Self.format(limit)) s; taken back and requeued"
+        for (record, batch, limit, ran) in overdue.sorted(by: { ($0.0.routingID, $0.1) < ($1.0.routingID, $1.1) }) {
+            let message = "batch \(batch) ran \(Self.format(ran)) s, past its limit of \(Self.format(limit)) s; taken back and requeued"
             out.append(workerError(record.routingID, MagnusError(.batchTimeout, message)))
             out.append(.log(.warning, "worker \(record.id): \(message)"))
             failBatch(batch, of: record, reason: .engineFault("ran past its batch timeout"), now: now, into: &out)
@@ -189,7 +231,7 @@ extension CoordinatorRuntime {
         guard let record = workers.removeValue(forKey: routingID) else { return }
         out.append(.status(.event(StatusEvent(kind: .workerDown, time: now, worker: record.id, message: reason))))
         out.append(.log(lost ? .warning : .info, "worker \(record.id) \(reason); \(workers.count) workers left"))
-        if let batch = record.batch { failBatch(batch, of: record, reason: .workerLost, now: now, into: &out) }
+        for batch in record.heldBatches { failBatch(batch, of: record, reason: .workerLost, now: now, into: &out) }
     }
 
     /// The one path of a batch that came back without results (OOM, fault, lost worker):
@@ -198,7 +240,7 @@ extension CoordinatorRuntime {
     private mutating func failBatch(
         _ batch: BatchID, of record: WorkerRecord, reason: BatchFailure, now: Double, into out: inout [CoordinatorOutput]
     ) {
-        release(record.routingID, completed: false, now: now)
+        release(record.routingID, batch: batch, completed: false, now: now)
         let actions = scheduler.failed(batch, reason: reason)
         journal(.batchFailed(batch, reason, actions: actions, at: now), into: &out)
         if case .outOfMemory = reason {
@@ -213,18 +255,22 @@ extension CoordinatorRuntime {
 
     /// The worker's batch, if `batch` is the one it holds; otherwise an `unknown_batch` error.
     private mutating func owned(_ batch: BatchID, by record: WorkerRecord, into out: inout [CoordinatorOutput]) -> BatchID? {
-        if record.batch == batch { return batch }
+        if record.holds(batch) { return batch }
         out.append(workerError(record.routingID, MagnusError(.unknownBatch, "batch \(batch) is not assigned to this worker; report ignored")))
         out.append(.log(.info, "ignored a report on \(batch) from \(record.id) (not its batch; requeued earlier?)"))
         return nil
     }
 
-    /// The worker no longer holds a batch (it waits for its next `ready`); nothing when it is
-    /// already gone.
-    private mutating func release(_ routingID: RoutingID, completed: Bool, now: Double) {
+    /// The worker no longer holds `batch` (a static worker then waits for its next `ready`;
+    /// a continuous one keeps its place); nothing when it is already gone.
+    private mutating func release(_ routingID: RoutingID, batch: BatchID, completed: Bool, now: Double) {
         guard var record = workers[routingID] else { return }
-        record.state = .connected
-        record.stateSince = now
+        if record.isContinuous {
+            record.admissions.remove(batch)
+        } else {
+            record.state = .connected
+            record.stateSince = now
+        }
         if completed { record.completedBatches += 1 }
         workers[routingID] = record
     }
@@ -242,7 +288,8 @@ extension CoordinatorRuntime {
         guard !isDraining, !scheduler.queue.isEmpty else { return }
         let waiting = workers.values.compactMap { record in record.readyOrder.map { (order: $0, record: record) } }
         guard !waiting.isEmpty else { return }
-        for (_, record) in waiting.sorted(by: { $0.order < $1.order }) {
+        if waiting.contains(where: { $0.record.isContinuous }) { admitToContinuousWorkers(now: now, into: &out) }
+        for (_, record) in waiting.sorted(by: { $0.order < $1.order }) where !record.isContinuous {
             guard !scheduler.queue.isEmpty else { break }
             for action in scheduler.dispatch(to: record.id, capabilities: record.capabilities, now: now) {
                 guard case .dispatched(let batch) = action else {
@@ -254,11 +301,45 @@ extension CoordinatorRuntime {
         }
     }
 
+    /// Admissions for continuous workers, one request at a time, each to the least loaded
+    /// worker that has room (the smallest share of its KV cache reserved plus share of its
+    /// sequences running), until the next request in order fits none.
+    /// - Complexity: O(admissions × (continuous workers + queued requests)).
+    private mutating func admitToContinuousWorkers(now: Double, into out: inout [CoordinatorOutput]) {
+        var candidates = workers.values.filter { $0.isContinuous && $0.readyOrder != nil && ($0.room?.freeSequences ?? 0) > 0 }
+            .map(\.routingID)
+        while !candidates.isEmpty, !scheduler.queue.isEmpty {
+            let loads = candidates.compactMap { id in workers[id].map { (id, load(of: $0)) } }
+            guard let (chosen, _) = loads.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), let record = workers[chosen],
+                let room = record.room
+            else { break }
+            let (actions, left) = scheduler.admit(to: record.id, capabilities: record.capabilities, room: room, now: now, limit: 1)
+            workers[chosen]?.room = left
+            var admitted = false
+            for case .dispatched(let admission) in actions {
+                send(admission, to: record, now: now, into: &out)
+                admitted = true
+            }
+            if !admitted || left.freeSequences <= 0 { candidates.removeAll { $0 == chosen } }
+        }
+    }
+
+    /// A continuous worker's load: share of its KV slots reserved plus share of its sequences running.
+    private func load(of record: WorkerRecord) -> Double {
+        guard let capacity = record.capabilities.continuous else { return .infinity }
+        return Double(scheduler.reservedTokens[record.id] ?? 0) / Double(max(1, capacity.kvTokenSlots))
+            + Double(record.admissions.count) / Double(max(1, capacity.maxRunning))
+    }
+
     private mutating func send(_ batch: DispatchedBatch, to record: WorkerRecord, now: Double, into out: inout [CoordinatorOutput]) {
         journal(.dispatched(batch, at: now), into: &out)
         if var busy = workers[record.routingID] {
-            busy.state = .busy(batch.id)
-            busy.stateSince = now
+            if busy.isContinuous {
+                busy.admissions.insert(batch.id)
+            } else {
+                busy.state = .busy(batch.id)
+                busy.stateSince = now
+            }
             workers[record.routingID] = busy
         }
         let items = batch.items
@@ -310,6 +391,10 @@ extension CoordinatorRuntime {
         case .split(let parent, let children):
             out.append(.status(.event(StatusEvent(kind: .oom, time: now, batchID: parent, worker: worker, children: children))))
             out.append(.log(.info, "split \(parent) into \(children.map(\.description).joined(separator: ", "))"))
+        case .preempted(let id, let tokens, _):
+            metrics.recordPreemption()
+            out.append(.status(.event(StatusEvent(kind: .preemption, time: now, worker: worker, message: "\(id) after \(tokens) tokens"))))
+            out += line(.debug, "\(id) was preempted on \(worker.map(\.description) ?? "its worker") after \(tokens) tokens; it continues in a later admission")
         case .continued(let id, let tokens):
             metrics.recordContinuation()
             out += line(.debug, "\(id) reached its batch's generation cap after \(tokens) tokens; it continues in a later batch")

@@ -23,13 +23,24 @@ public enum PolicyChoice: Sendable, Hashable, CustomStringConvertible {
     case magnusUncertaintyAwareRisk
     /// `oracle`: Magnus with the true lengths instead of predictions (simulator only).
     case oracle
-    /// `ccb`: conservative continuous batching (simulator only).
+    /// `ccb`: conservative continuous batching on continuous workers: FCFS, reserving
+    /// L + max_new_tokens.
     case conservativeContinuousBatching
+    /// `fcfs-cb`: vLLM-like continuous batching: FCFS, admitted while the worker's free KV
+    /// blocks cover the prompt and a watermark, preemption by recompute.
+    case pagedContinuousBatching
+    /// `magnus-cb`, `magnus-cb:AGING` or `magnus-cb:AGING:GUARD`: length-aware continuous
+    /// batching: response-ratio order on the predicted remaining length (aging as given)
+    /// with the tail guard, reserving the calibrated quantile, re-predicted from progress.
+    case magnusContinuous(aging: Double, tailGuard: Double)
+    /// `oracle-cb`: continuous batching with the true lengths, shortest remaining first and
+    /// exact reservations (simulator only).
+    case oracleContinuous
 
     /// Every spelling, for help text.
-    public static let syntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|oracle|ccb"
+    public static let syntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|oracle|ccb|fcfs-cb|magnus-cb[:AGING[:GUARD]]|oracle-cb"
     /// The spellings of the policies the coordinator service runs.
-    public static let serviceSyntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk"
+    public static let serviceSyntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|ccb|fcfs-cb|magnus-cb[:AGING[:GUARD]]"
 
     /// The policy named `text` (any letter case).
     /// - Throws: `UsageError` that lists the choices, or asks for a batch size.
@@ -52,32 +63,55 @@ public enum PolicyChoice: Sendable, Hashable, CustomStringConvertible {
         case .magnusUncertaintyAwareRisk: "magnus-ua-risk"
         case .oracle: "oracle"
         case .conservativeContinuousBatching: "ccb"
+        case .pagedContinuousBatching: "fcfs-cb"
+        case .magnusContinuous(let aging, let guardFactor):
+            guardFactor != ContinuousPolicy.defaultTailGuard
+                ? "magnus-cb:\(aging):\(guardFactor)"
+                : aging == ContinuousPolicy.defaultAging ? "magnus-cb" : "magnus-cb:\(aging)"
+        case .oracleContinuous: "oracle-cb"
         }
     }
 
     public var description: String { name }
 
-    /// The scheduler's batching policy; nil for CCB, which the scheduler does not run.
+    /// The scheduler's batching policy; nil for the continuous policies.
     public var batchingPolicy: BatchingPolicy? {
         switch self {
         case .vanilla(let size): .vanilla(batchSize: size)
         case .glp(let size): .glp(batchSize: size)
         case .abp: .abp
         case .magnus, .magnusUncertaintyAware, .magnusUncertaintyAwareRisk, .oracle: .magnus
-        case .conservativeContinuousBatching: nil
+        case .conservativeContinuousBatching, .pagedContinuousBatching, .magnusContinuous, .oracleContinuous: nil
         }
     }
 
-    /// Whether the scheduler runs with calibrated length distributions and the drift guard.
-    public var isUncertaintyAware: Bool { self == .magnusUncertaintyAware || self == .magnusUncertaintyAwareRisk }
+    /// The request-level policy for continuous workers; nil for the static policies.
+    public var continuousPolicy: ContinuousPolicy? {
+        switch self {
+        case .conservativeContinuousBatching: .conservative
+        case .pagedContinuousBatching: .pagedFirstComeFirstServed
+        case .magnusContinuous(let aging, let guardFactor): .magnus(aging: aging, tailGuard: guardFactor)
+        case .oracleContinuous: .oracle
+        default: nil
+        }
+    }
+
+    /// Whether the scheduler runs with calibrated length distributions and the drift guard
+    /// (`magnus-cb` reserves their quantile).
+    public var isUncertaintyAware: Bool {
+        switch self {
+        case .magnusUncertaintyAware, .magnusUncertaintyAwareRisk, .magnusContinuous: true
+        default: false
+        }
+    }
 
     /// For an uncertainty-aware policy: whether batches are capped (bounded decoding) rather
     /// than run to completion under the risk-bounded memory check.
     public var boundedGeneration: Bool { self == .magnusUncertaintyAware }
 
-    /// Whether the coordinator service can run it (the oracle needs the true lengths, CCB an
-    /// iteration-level engine: both only exist in the simulator).
-    public var runsInService: Bool { self != .oracle && self != .conservativeContinuousBatching }
+    /// Whether the coordinator service can run it (the oracles need the true lengths, which
+    /// only the simulator has).
+    public var runsInService: Bool { self != .oracle && self != .oracleContinuous }
 }
 
 extension PolicyChoice: ConfigValue {
@@ -100,6 +134,20 @@ extension PolicyChoice: ConfigValue {
         case ("magnus-ua-risk", 1): self = .magnusUncertaintyAwareRisk
         case ("oracle", 1): self = .oracle
         case ("ccb", 1): self = .conservativeContinuousBatching
+        case ("fcfs-cb", 1): self = .pagedContinuousBatching
+        case ("magnus-cb", 1):
+            self = .magnusContinuous(aging: ContinuousPolicy.defaultAging, tailGuard: ContinuousPolicy.defaultTailGuard)
+        case ("magnus-cb", _):
+            let fields = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count <= 2, let aging = Double(fields[0]), aging.isFinite, aging >= 0, aging <= 1_000,
+                let guardFactor = fields.count == 2 ? Double(fields[1]) : ContinuousPolicy.defaultTailGuard,
+                guardFactor.isFinite, (0...1_000).contains(guardFactor)
+            else {
+                throw ConfigValueError(
+                    "magnus-cb:AGING[:GUARD] needs an aging factor and a tail guard in 0...1000 (0 = no guard), e.g. magnus-cb:0.5:1, got '\(text)'")
+            }
+            self = .magnusContinuous(aging: aging, tailGuard: guardFactor)
+        case ("oracle-cb", 1): self = .oracleContinuous
         default: throw ConfigValueError("must be one of \(Self.syntax), got '\(text)'")
         }
     }

@@ -15,6 +15,7 @@ public struct StatusMetrics: Sendable {
     public private(set) var splitCount = 0
     public private(set) var requeueCount = 0
     public private(set) var continuationCount = 0
+    public private(set) var preemptionCount = 0
     public private(set) var workersLost = 0
     public private(set) var errors: [ErrorCode: Int] = [:]
 
@@ -64,6 +65,8 @@ public struct StatusMetrics: Sendable {
     public mutating func recordRequeue() { requeueCount += 1 }
     /// A request reached its batch's generation cap and went back to the queue to continue.
     public mutating func recordContinuation() { continuationCount += 1 }
+    /// A continuous worker preempted a request, which went back to the queue.
+    public mutating func recordPreemption() { preemptionCount += 1 }
     /// A worker was declared lost.
     public mutating func recordWorkerLost() { workersLost += 1 }
 

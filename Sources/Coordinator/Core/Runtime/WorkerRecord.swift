@@ -2,7 +2,8 @@ import Shared
 
 /// The coordinator's view of one connected worker. The runtime owns which batch a worker
 /// holds (`State.busy`); the batch itself (members, estimate) is the scheduler's
-/// (`Scheduler.running`).
+/// (`Scheduler.running`). A continuous worker holds `admissions` instead, and is `idle`
+/// (eligible for admissions up to `room`) from its first `ready` on.
 struct WorkerRecord: Sendable {
     enum State: Sendable, Hashable {
         /// Welcomed; has not asked for work yet (or just reported a batch).
@@ -22,6 +23,21 @@ struct WorkerRecord: Sendable {
     var stateSince: Double
     var lastHeard: Double
     var completedBatches = 0
+    /// Continuous workers: the admissions it runs.
+    var admissions: Set<BatchID> = []
+    /// Continuous workers: room left of its last `ready`, less what was admitted since.
+    var room: ContinuousRoom?
+    /// Continuous workers: admissions it preempted.
+    var preemptions = 0
+
+    /// Whether it batches at the iteration level.
+    var isContinuous: Bool { capabilities.continuous != nil }
+
+    /// Whether it runs `batch` (its one batch, or one of its admissions).
+    func holds(_ batch: BatchID) -> Bool { self.batch == batch || admissions.contains(batch) }
+
+    /// Everything it runs.
+    var heldBatches: [BatchID] { (batch.map { [$0] } ?? []) + admissions.sorted() }
 
     /// The batch it runs, if busy.
     var batch: BatchID? {
@@ -38,6 +54,7 @@ struct WorkerRecord: Sendable {
     var status: String {
         switch state {
         case .connected: "connected"
+        case .idle where !admissions.isEmpty: "running"
         case .idle: "idle"
         case .busy: "busy"
         }

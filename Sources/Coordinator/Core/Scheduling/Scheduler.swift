@@ -17,12 +17,17 @@ public struct Scheduler: Sendable {
     public private(set) var uncertainty: UncertaintyModel?
 
     /// Queued batches in creation order.
-    public private(set) var queue: [QueuedBatch] = []
-    /// Batches on workers.
-    public private(set) var running: [BatchID: DispatchedBatch] = [:]
+    public internal(set) var queue: [QueuedBatch] = []
+    /// Batches on workers (for continuous workers: admissions, one request each).
+    public internal(set) var running: [BatchID: DispatchedBatch] = [:]
     /// Where every unfinished request is: its batch, queued or running.
-    private var location: [RequestID: BatchID] = [:]
+    var location: [RequestID: BatchID] = [:]
     private var nextBatchNumber: UInt64 = 1
+    /// Continuous workers: KV token slots reserved by each worker's admissions.
+    public internal(set) var reservedTokens: [WorkerID: Int] = [:]
+    /// Continuous workers: measured seconds per generated token of an admission (τ of the
+    /// response ratio), a moving average.
+    public internal(set) var secondsPerToken: Double = 0.05
 
     public init(
         configuration: SchedulerConfiguration, predictor: any LengthPredicting, estimator: any BatchTimeEstimating,
@@ -72,9 +77,9 @@ public struct Scheduler: Sendable {
                     ))
             ]
         }
-        var prediction = configuration.policy.usesPredictions
+        var prediction = configuration.usesPredictions
             ? predictor.predict(request) : LengthPrediction(expected: request.maxNewTokens, upper: request.maxNewTokens)
-        if let uncertainty, configuration.policy.usesPredictions {
+        if let uncertainty, configuration.usesPredictions {
             prediction = uncertainty.calibrate(prediction, for: request)
         }
         prediction = prediction.clamped(to: configuration.kvTokenCapacity)
@@ -123,7 +128,13 @@ public struct Scheduler: Sendable {
     /// A worker finished a batch.
     /// - Complexity: O(β).
     public mutating func complete(_ report: BatchReport, now: Seconds) -> [SchedulerAction] {
-        guard let batch = running.removeValue(forKey: report.batchID) else { return [] }
+        guard let batch = takeRunning(report.batchID) else { return [] }
+        if configuration.continuous != nil {
+            let tokens = report.outputs.reduce(0) { $0 + max(0, $1.generatedTokens) }
+            if tokens > 0, report.duration.isFinite, report.duration > 0 {
+                secondsPerToken = 0.95 * secondsPerToken + 0.05 * (report.duration / Double(tokens))
+            }
+        }
         var outputs: [RequestID: RequestOutput] = [:]
         for output in report.outputs { outputs[output.id] = output }
         var actions: [SchedulerAction] = []
@@ -162,7 +173,9 @@ public struct Scheduler: Sendable {
                     CompletedRequest(
                         request: member.request, output: whole, prediction: member.originalPrediction, batchID: batch.id,
                         worker: report.worker, dispatchedAt: member.progress?.firstDispatchedAt ?? batch.dispatchedAt,
-                        finishedAt: now)))
+                        finishedAt: now,
+                        firstTokenAt: member.progress?.firstTokenAt
+                            ?? report.firstTokenSeconds.map { batch.dispatchedAt + max(0, $0) })))
         }
         for member in continuing { insert(member) }
         actions.append(
@@ -181,8 +194,10 @@ public struct Scheduler: Sendable {
     /// A dispatched batch came back without results.
     /// - Complexity: O(β + queued batches).
     public mutating func failed(_ batchID: BatchID, reason: BatchFailure) -> [SchedulerAction] {
-        guard let batch = running.removeValue(forKey: batchID) else { return [] }
+        guard let batch = takeRunning(batchID) else { return [] }
         switch reason {
+        case .preempted(let text, let tokens, let firstToken):
+            return preempted(batch, text: text, generatedTokens: tokens, firstTokenSeconds: firstToken)
         case .outOfMemory:
             return split(batch.members, parent: batch.id) {
                 MagnusError(.outOfMemory, "the request ran out of GPU memory alone in its batch")
@@ -229,9 +244,9 @@ public struct Scheduler: Sendable {
 
     // MARK: - Assembly
 
-    private mutating func insert(_ member: QueuedRequest) {
+    mutating func insert(_ member: QueuedRequest) {
         let target: Int?
-        switch configuration.policy.assembly {
+        switch configuration.continuous == nil ? configuration.policy.assembly : .fixedSize(0) {
         case .fixedSize(let size):
             if let last = queue.indices.last, !queue[last].isSealed, queue[last].members.count < size {
                 target = last
@@ -337,17 +352,20 @@ public struct Scheduler: Sendable {
 
     /// Whether batches run with a generation cap (bounded decoding under an uncertainty model).
     private var boundsGeneration: Bool {
-        configuration.policy.usesPredictions && uncertainty?.configuration.boundedGeneration == true
+        configuration.continuous == nil && configuration.policy.usesPredictions && uncertainty?.configuration.boundedGeneration == true
     }
 
     /// The queue entry for a request stopped at its batch's cap: its output so far, and a
     /// prediction of what remains conditioned on having reached the cap.
-    private func continuation(of member: QueuedRequest, after output: RequestOutput, dispatchedAt: Seconds) -> QueuedRequest {
+    func continuation(
+        of member: QueuedRequest, after output: RequestOutput, dispatchedAt: Seconds, firstTokenAt: Seconds? = nil
+    ) -> QueuedRequest {
         let original = member.originalPrediction
         let progress = GenerationProgress(
             text: (member.progress?.text ?? "") + output.text, tokens: (member.progress?.tokens ?? 0) + output.generatedTokens,
             runs: (member.progress?.runs ?? 0) + 1, originalPrediction: original,
-            firstDispatchedAt: member.progress?.firstDispatchedAt ?? dispatchedAt)
+            firstDispatchedAt: member.progress?.firstDispatchedAt ?? dispatchedAt,
+            firstTokenAt: member.progress?.firstTokenAt ?? firstTokenAt)
         let remaining = max(1, member.request.maxNewTokens - progress.tokens)
         let prediction = uncertainty?.continuation(
             of: original, application: member.request.application, generated: progress.tokens, remaining: remaining)
@@ -356,7 +374,7 @@ public struct Scheduler: Sendable {
             request: member.request, prediction: prediction.clamped(to: configuration.kvTokenCapacity), progress: progress)
     }
 
-    private func estimate(_ batch: QueuedBatch) -> Seconds {
+    func estimate(_ batch: QueuedBatch) -> Seconds {
         estimator.estimate(
             BatchFeatures(batchSize: batch.shape.count, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration))
     }

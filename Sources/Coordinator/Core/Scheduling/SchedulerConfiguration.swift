@@ -18,11 +18,16 @@ public struct SchedulerConfiguration: Sendable, Hashable, Codable {
     /// cache only); used with workers that announce their `PrefillMemory`, and with this
     /// model for batches being assembled.
     public var prefillMemory: PrefillMemory?
+    /// Set for continuous workers: requests are queued and admitted one by one under this
+    /// policy instead of being assembled into batches (`policy` is then unused).
+    public var continuous: ContinuousPolicy?
 
     public init(
         policy: BatchingPolicy = .magnus, wmaThreshold: Double = SchedulerConfiguration.defaultWMAThreshold, kvTokenCapacity: Int,
-        memoryCheckUsesUpperBound: Bool = false, maxAttempts: Int = 3, prefillMemory: PrefillMemory? = nil
+        memoryCheckUsesUpperBound: Bool = false, maxAttempts: Int = 3, prefillMemory: PrefillMemory? = nil,
+        continuous: ContinuousPolicy? = nil
     ) {
+        self.continuous = continuous
         self.prefillMemory = prefillMemory
         self.policy = policy
         self.wmaThreshold = wmaThreshold
@@ -30,4 +35,7 @@ public struct SchedulerConfiguration: Sendable, Hashable, Codable {
         self.memoryCheckUsesUpperBound = memoryCheckUsesUpperBound
         self.maxAttempts = maxAttempts
     }
+
+    /// Whether requests are predicted on submission.
+    public var usesPredictions: Bool { continuous?.usesPredictions ?? policy.usesPredictions }
 }

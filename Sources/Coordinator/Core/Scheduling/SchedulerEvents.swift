@@ -13,6 +13,10 @@ public struct DispatchedBatch: Sendable, Hashable {
     /// each request's own `max_new_tokens`). The memory check reserved exactly this much, so
     /// the batch cannot outgrow its KV budget; a row stopped here is continued later.
     public var generationCap: Int?
+    /// Continuous workers: KV token slots the admission holds in the worker's ledger.
+    public var reservedTokens = 0
+    /// Continuous workers: tokens generated so far, from the worker's `progress`.
+    public var progressTokens = 0
 
     public var requests: [Request] { members.map(\.request) }
 
@@ -46,8 +50,11 @@ public struct BatchReport: Sendable, Hashable, Codable {
     /// Device time the batch took.
     public var duration: Seconds
     public var outputs: [RequestOutput]
+    /// Seconds from the start of the run to the first token, if the worker said.
+    public var firstTokenSeconds: Seconds?
 
-    public init(batchID: BatchID, worker: WorkerID, duration: Seconds, outputs: [RequestOutput]) {
+    public init(batchID: BatchID, worker: WorkerID, duration: Seconds, outputs: [RequestOutput], firstTokenSeconds: Seconds? = nil) {
+        self.firstTokenSeconds = firstTokenSeconds
         self.batchID = batchID
         self.worker = worker
         self.duration = duration
@@ -63,6 +70,9 @@ public enum BatchFailure: Sendable, Hashable, Codable {
     case workerLost
     /// The engine failed for another reason.
     case engineFault(String)
+    /// A continuous worker freed the admission's cache after `generatedTokens` tokens
+    /// (`text`); it continues in a later admission.
+    case preempted(text: String, generatedTokens: Int, firstTokenSeconds: Seconds?)
 }
 
 /// A finished request, with everything a reply, the status stream and the logs need.
@@ -75,6 +85,8 @@ public struct CompletedRequest: Sendable, Hashable {
     /// When its (first) batch was dispatched: a continued request's queueing ends there.
     public var dispatchedAt: Seconds
     public var finishedAt: Seconds
+    /// When its first token was generated, if the worker said.
+    public var firstTokenAt: Seconds? = nil
 
     public var responseTime: Seconds { finishedAt - request.arrival }
 }
@@ -114,4 +126,7 @@ public enum SchedulerAction: Sendable, Hashable {
     /// A request stopped at its batch's generation cap went back to the queue to continue,
     /// with `tokens` generated so far.
     case continued(RequestID, tokens: Int)
+    /// A continuous worker preempted a request after `generatedTokens`; it is queued again
+    /// and `recomputedTokens` (prompt plus text so far) are prefilled anew when readmitted.
+    case preempted(RequestID, generatedTokens: Int, recomputedTokens: Int)
 }

@@ -77,21 +77,22 @@ public enum PredictorBootstrap {
         _ configuration: CoordinatorConfiguration, predictor: any LengthPredicting
     ) throws(UsageError) -> Scheduler {
         let choice = configuration.policy
-        guard choice.runsInService, let policy = choice.batchingPolicy else {
+        guard choice.runsInService, let policy = choice.batchingPolicy ?? (choice.continuousPolicy != nil ? .magnus : nil) else {
             throw UsageError("policy \(choice) runs only in the simulator (magnus bench); use one of \(PolicyChoice.serviceSyntax)")
         }
         let uncertaintyAware = choice.isUncertaintyAware
         let profile = configuration.profile.flatMap(EngineProfile.named)
+        // magnus-cb reserves and re-predicts at the same calibrated quantile.
+        let uncertainty = choice.continuousPolicy != nil
+            ? UncertaintyConfiguration(continuationLevel: UncertaintyConfiguration().upperLevel, boundedGeneration: false)
+            : UncertaintyConfiguration(boundedGeneration: choice.boundedGeneration)
         return Scheduler(
             configuration: SchedulerConfiguration(
                 policy: policy, wmaThreshold: configuration.wmaThreshold,
                 kvTokenCapacity: try kvTokenCapacity(configuration),
                 memoryCheckUsesUpperBound: configuration.memoryCheckUsesUpperBound, maxAttempts: configuration.maxAttempts,
-                prefillMemory: uncertaintyAware ? profile?.capabilities.prefill : nil),
+                prefillMemory: uncertaintyAware ? profile?.capabilities.prefill : nil, continuous: choice.continuousPolicy),
             predictor: predictor, estimator: KNNBatchTimeEstimator(samples: [], prior: try analyticPrior(configuration)),
-            uncertainty: uncertaintyAware
-                ? UncertaintyModel(
-                    calibration: LengthCalibration(),
-                    configuration: UncertaintyConfiguration(boundedGeneration: choice.boundedGeneration)) : nil)
+            uncertainty: uncertaintyAware ? UncertaintyModel(calibration: LengthCalibration(), configuration: uncertainty) : nil)
     }
 }

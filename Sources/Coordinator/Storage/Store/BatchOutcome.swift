@@ -16,7 +16,7 @@ public enum BatchOutcome: String, Sendable, Hashable, Codable, CaseIterable {
         switch failure {
         case .outOfMemory: self = .oom
         case .workerLost: self = .lost
-        case .engineFault: self = .fault
+        case .engineFault, .preempted: self = .fault
         }
     }
 }

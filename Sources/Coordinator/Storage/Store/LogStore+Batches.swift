@@ -44,6 +44,7 @@ extension LogStore {
         case .outOfMemory(let at): (step, message) = (at, nil)
         case .workerLost: (step, message) = (nil, "worker lost")
         case .engineFault(let text): (step, message) = (nil, text)
+        case .preempted(_, let tokens, _): (step, message) = (nil, "preempted after \(tokens) tokens")
         }
         try transaction { () throws(SQLiteError) in
             try database.execute(
@@ -120,7 +121,7 @@ extension LogStore {
                     try recordLineage(parent: from, children: children, at: at)
                 case .requeued(let child, _):
                     try recordLineage(parent: parent, children: [child], at: at)
-                case .continued(let id, _):
+                case .continued(let id, _), .preempted(let id, _, _):
                     try markContinued(id)
                 case .accepted, .rejected, .dispatched:
                     break

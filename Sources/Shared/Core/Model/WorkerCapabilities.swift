@@ -20,11 +20,16 @@ public struct WorkerCapabilities: Sendable, Hashable, Codable {
     /// Whether the engine resumes a row from a `continuation` and says whether a row
     /// finished; only such workers get capped batches (bounded decoding).
     public var continuation: Bool
+    /// Set by a worker that batches at the iteration level: it is admitted requests one by
+    /// one while it has room, instead of batches when idle.
+    public var continuous: ContinuousCapacity?
 
     public init(
         gpu: String, model: String, memoryBytes: Int, kvBudgetBytes: Int, kvBytesPerToken: Int,
-        maxBatchSize: Int = 0, engine: String = "simulated", prefill: PrefillMemory? = nil, continuation: Bool = false
+        maxBatchSize: Int = 0, engine: String = "simulated", prefill: PrefillMemory? = nil, continuation: Bool = false,
+        continuous: ContinuousCapacity? = nil
     ) {
+        self.continuous = continuous
         self.continuation = continuation
         self.prefill = prefill
         self.gpu = gpu

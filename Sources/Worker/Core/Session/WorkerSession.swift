@@ -8,12 +8,19 @@ import Shared
 /// `ready`... Heartbeats flow every interval once welcomed, busy or idle. An `unknown_worker`
 /// error (the coordinator restarted or declared this worker lost) sends `hello` again; a
 /// batch still running then is finished and reported anyway (the coordinator ignores it).
+///
+/// A continuous worker (capabilities with `continuous`) holds many admissions at once: each
+/// single-request `batch` becomes `admit`, the engine's steps come back through `stepped`,
+/// whose reports are sent as they happen, followed by a `ready` with the room left whenever
+/// an admission ended.
 public struct WorkerSession: Sendable {
     /// What the shell should do.
     public enum Action: Sendable, Hashable {
         case send(WorkerMessage)
         /// Start running this batch on the engine (never while another runs).
         case run(BatchMessage)
+        /// Continuous workers: hand this admission to the engine (it joins at the next step).
+        case admit(BatchMessage)
         case log(LogLevel, String)
         /// Stop: the drain is over (a goodbye was already sent).
         case exit
@@ -25,6 +32,10 @@ public struct WorkerSession: Sendable {
     public private(set) var isWelcomed = false
     /// The batch on the engine.
     public private(set) var running: BatchID?
+    /// Continuous workers: the admissions on the engine.
+    public private(set) var admissions: Set<BatchID> = []
+    /// Continuous workers: the room announced last.
+    public private(set) var room: ContinuousRoom?
     /// Whether a `ready` is outstanding (idle, waiting for a batch).
     public private(set) var isWaiting = false
     public private(set) var isDraining = false
@@ -50,7 +61,11 @@ public struct WorkerSession: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.helloRetry = helloRetry
         self.drainTimeout = drainTimeout
+        room = capabilities.continuous.map { ContinuousRoom(freeTokens: $0.kvTokenSlots, freeSequences: $0.maxRunning) }
     }
+
+    /// Whether the worker batches at the iteration level.
+    public var isContinuous: Bool { capabilities.continuous != nil }
 
     /// The first `hello`.
     public mutating func start(now: Double) -> [Action] {
@@ -87,6 +102,16 @@ public struct WorkerSession: Sendable {
             // if none is (asking twice would look like a lost batch to the coordinator).
             actions += askForWork()
             return actions
+        case .batch(let batch) where isContinuous:
+            guard !isDraining, batch.requests.count == 1 else {
+                let reason = isDraining ? "worker \(worker) is draining" : "a continuous worker takes one request per admission"
+                return [.send(.fault(FaultMessage(batchID: batch.batchID, message: reason))), .log(.info, "refused \(batch.batchID): \(reason)")]
+            }
+            guard admissions.insert(batch.batchID).inserted else {
+                return [.log(.warning, "got \(batch.batchID) twice; ignored the second")]
+            }
+            isWaiting = false
+            return [.admit(batch)]
         case .batch(let batch):
             guard running == nil else {
                 return [
@@ -120,6 +145,37 @@ public struct WorkerSession: Sendable {
         } else {
             actions += askForWork()
         }
+        return actions
+    }
+
+    /// Continuous workers: the engine ran one step. Its reports go out as they are; an
+    /// admission that ended frees room, announced with a `ready`; a drain ends when none is
+    /// left.
+    public mutating func stepped(_ step: ContinuousStep, now: Double) -> [Action] {
+        var actions: [Action] = []
+        for report in step.reports {
+            switch report {
+            case .result(let result): admissions.remove(result.batchID)
+            case .preempted(let preempted): admissions.remove(preempted.batchID)
+            default: break
+            }
+            actions.append(.send(report))
+        }
+        room = step.room
+        if isDraining {
+            if admissions.isEmpty { actions += leave("drained") }
+        } else if step.freedRoom {
+            actions += askForWork(force: true)
+        }
+        return actions
+    }
+
+    /// Continuous workers: an admission the engine refused or lost is reported as a fault.
+    public mutating func admissionFailed(_ batch: BatchID, message: String, room: ContinuousRoom, now: Double) -> [Action] {
+        admissions.remove(batch)
+        self.room = room
+        var actions: [Action] = [.send(.fault(FaultMessage(batchID: batch, message: message)))]
+        if isDraining, admissions.isEmpty { actions += leave("drained") }
         return actions
     }
 
@@ -157,12 +213,24 @@ public struct WorkerSession: Sendable {
         guard !isDraining else { return [] }
         isDraining = true
         drainDeadline = now + drainTimeout
+        if isContinuous {
+            if admissions.isEmpty { return leave("shutting down") }
+            return [.log(.info, "draining: finishing \(admissions.count) running requests first (up to \(drainTimeout) s)")]
+        }
         if running == nil { return leave("shutting down") }
         return [.log(.info, "draining: finishing \(running!) first (up to \(drainTimeout) s)")]
     }
 
-    private mutating func askForWork() -> [Action] {
-        guard isWelcomed, running == nil, !isWaiting, !isDraining else { return [] }
+    /// A static worker asks once while idle; a continuous one states its room, again
+    /// whenever it changes (`force`).
+    private mutating func askForWork(force: Bool = false) -> [Action] {
+        guard isWelcomed, !isDraining else { return [] }
+        if let room {
+            guard force || !isWaiting else { return [] }
+            isWaiting = true
+            return [.send(.ready(ReadyMessage(room: room)))]
+        }
+        guard running == nil, !isWaiting else { return [] }
         isWaiting = true
         return [.send(.ready(ReadyMessage()))]
     }

@@ -18,6 +18,8 @@ public enum WorkerOptions {
     public struct Parsed: Sendable {
         public var configuration: WorkerConfiguration
         public var engine: SimulatedGPUEngine
+        /// Set for `--continuous`: the iteration-level simulated engine runs instead.
+        public var continuousEngine: SimulatedContinuousEngine?
         public var logLevel: LogLevel
         /// Set for `--engine real`: the worker then starts a `TransformersEngine` instead.
         public var realEngine: RealEngineSettings?
@@ -49,9 +51,13 @@ public enum WorkerOptions {
         configuration.exitWithParent = settings.exitWithParent
         configuration.curve = try CurveOptions.parse(options)
         let engine = SimulatedGPUEngine(profile: profile, seed: settings.seed ?? UInt64(gpu), jitterSigma: settings.jitter)
+        if settings.continuous && settings.engine == .real {
+            throw UsageError("magnus-worker: --continuous runs the simulated engine only for now (the real engine's continuous mode is not wired to the worker yet)")
+        }
         return (
             Parsed(
-                configuration: configuration, engine: engine, logLevel: settings.logLevel,
+                configuration: configuration, engine: engine,
+                continuousEngine: settings.continuous ? SimulatedContinuousEngine(profile: profile) : nil, logLevel: settings.logLevel,
                 realEngine: try realEngineSettings(settings)),
             options.help
         )

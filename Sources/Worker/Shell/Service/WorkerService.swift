@@ -8,10 +8,13 @@ import Worker
 /// simulated engine's scaled duration), so heartbeats keep flowing while a batch runs. The
 /// loop hands the engine thread typed jobs (`EngineJob`) over a `ThreadChannel`; the engine
 /// thread hands back its reports over another and wakes the loop's poll with a byte on an
-/// inproc PAIR, each thread owning its end.
+/// inproc PAIR, each thread owning its end. With a continuous engine the engine thread owns
+/// that engine: it admits what the loop hands it and runs step after step while anything
+/// runs, waiting out each simulated step and posting its reports.
 public final class WorkerService: Sendable {
     public let configuration: WorkerConfiguration
     private let engine: any InferenceEngine
+    private let continuousEngine: (any ContinuousEngine)?
     private let log: ServiceLog
     /// The socket loop: it reports once its end of the wake PAIR is bound, and returns the exit status.
     private let loop = ServiceThread<Void, Int32>(name: "magnus-worker-loop")
@@ -20,13 +23,17 @@ public final class WorkerService: Sendable {
     /// From the loop to the engine thread.
     private let jobs = ThreadChannel<EngineJob>()
     /// From the engine thread to the loop: each finished batch's `result`, `oom` or `fault`.
-    private let reports = ThreadChannel<WorkerMessage>()
+    private let reports = ThreadChannel<EngineReport>()
     /// The PAIR on which the engine thread wakes the loop after posting a report.
     private static let wakeEndpoint = "inproc://magnus-worker-runner"
 
-    public init(configuration: WorkerConfiguration, engine: any InferenceEngine, log: ServiceLog) {
+    public init(
+        configuration: WorkerConfiguration, engine: any InferenceEngine, continuousEngine: (any ContinuousEngine)? = nil,
+        log: ServiceLog
+    ) {
         self.configuration = configuration
         self.engine = engine
+        self.continuousEngine = continuousEngine
         self.log = log
     }
 
@@ -41,7 +48,9 @@ public final class WorkerService: Sendable {
         loop.start { [self] thread in runLoop(thread, context: context) }
         // The engine thread connects to the wake PAIR once the loop has bound it (or ended).
         _ = loop.waitForStart()
-        runner.start { [self] _ in runBatches(context: context) }
+        runner.start { [self] _ in
+            if let continuousEngine { runContinuous(continuousEngine, context: context) } else { runBatches(context: context) }
+        }
     }
 
     /// Stops asking for work; exits after the running batch is reported (or the drain timeout).
@@ -89,9 +98,10 @@ public final class WorkerService: Sendable {
             dealer.close()
             throw error
         }
+        let mode = continuousEngine.map { "continuous, up to \($0.capabilities.continuous?.maxRunning ?? 0) sequences" } ?? "static batches"
         log(
             .info,
-            "worker \(configuration.id) (\(engine.capabilities.gpu), \(engine.capabilities.model), \(engine.capabilities.kvTokenCapacity) KV token slots) connecting to \(configuration.coordinatorEndpoint)"
+            "worker \(configuration.id) (\(capabilities.gpu), \(capabilities.model), \(capabilities.kvTokenCapacity) KV token slots, \(mode)) connecting to \(configuration.coordinatorEndpoint)"
         )
         return dealer
     }
@@ -104,7 +114,7 @@ public final class WorkerService: Sendable {
         let clock = MonotonicClock()
         let parent = ParentWatch()
         var session = WorkerSession(
-            worker: WorkerID(configuration.id), capabilities: engine.capabilities,
+            worker: WorkerID(configuration.id), capabilities: capabilities,
             heartbeatInterval: configuration.heartbeatInterval, helloRetry: configuration.helloRetry,
             drainTimeout: configuration.drainTimeout)
         var poller = ZMQPoller()
@@ -152,7 +162,14 @@ public final class WorkerService: Sendable {
     ) throws(ZMQError) -> Bool {
         while try wake.receive(dontWait: true) != nil {}
         for report in reports.takeAll() {
-            if try perform(session.finished(report, now: clock.now), dealer) { return true }
+            let actions: [WorkerSession.Action]
+            switch report {
+            case .finished(let message): actions = session.finished(message, now: clock.now)
+            case .stepped(let step): actions = session.stepped(step, now: clock.now)
+            case .admissionFailed(let batch, let message, let room):
+                actions = session.admissionFailed(batch, message: message, room: room, now: clock.now)
+            }
+            if try perform(actions, dealer) { return true }
         }
         return false
     }
@@ -170,6 +187,8 @@ public final class WorkerService: Sendable {
                 }
             case .run(let batch):
                 jobs.send(.run(batch))
+            case .admit(let admission):
+                jobs.send(.admit(admission))
             case .log(let level, let message):
                 log(level, message)
             case .exit:
@@ -194,7 +213,7 @@ public final class WorkerService: Sendable {
                 let (report, wait) = BatchExecution.run(batch, on: engine, timeScale: configuration.timeScale)
                 let left = start + wait - clock.now
                 if left > 0, jobs.receive(timeout: left) != nil { return }  // .stop
-                reports.send(report)
+                reports.send(.finished(report))
                 _ = try wake.send([[1]], dontWait: true)
             }
         } catch where error == .contextTerminated {
@@ -203,4 +222,61 @@ public final class WorkerService: Sendable {
             log(.error, "engine thread failed: \(error)")
         }
     }
+
+    /// The continuous engine's thread: admissions join as they come; while anything runs,
+    /// one step after another, each simulated step waited out (admissions arriving meanwhile
+    /// join the next step) and its reports posted; idle, it blocks for the next job.
+    private func runContinuous(_ initial: any ContinuousEngine, context: ZMQContext) {
+        var engine = initial
+        do throws(ZMQError) {
+            let wake = try context.socket(.pair, linger: 0)
+            defer { wake.close() }
+            try wake.connect(Self.wakeEndpoint)
+            let clock = MonotonicClock()
+            func post(_ report: EngineReport) throws(ZMQError) {
+                reports.send(report)
+                _ = try wake.send([[1]], dontWait: true)
+            }
+            /// Applies one job; false for `.stop`.
+            func take(_ job: EngineJob) throws(ZMQError) -> Bool {
+                switch job {
+                case .stop: return false
+                case .admit(let admission), .run(let admission):
+                    do throws(EngineError) {
+                        try engine.admit(admission)
+                    } catch {
+                        try post(.admissionFailed(admission.batchID, error.description, engine.room))
+                    }
+                    return true
+                }
+            }
+            while true {
+                if engine.isIdle {
+                    guard let job = jobs.receive(), try take(job) else { return }
+                    continue
+                }
+                let start = clock.now
+                let step: ContinuousStep
+                do throws(EngineError) {
+                    step = try engine.step()
+                } catch {
+                    log(.error, "continuous engine step failed: \(error.description)")
+                    return
+                }
+                let end = start + (engine.isSimulated ? max(0, step.duration) / configuration.timeScale : 0)
+                while clock.now < end {
+                    guard let job = jobs.receive(timeout: end - clock.now) else { break }
+                    guard try take(job) else { return }
+                }
+                try post(.stepped(step))
+            }
+        } catch where error == .contextTerminated {
+            return
+        } catch {
+            log(.error, "engine thread failed: \(error)")
+        }
+    }
+
+    /// What the worker announces: the continuous engine's capabilities when it has one.
+    private var capabilities: WorkerCapabilities { continuousEngine?.capabilities ?? engine.capabilities }
 }

@@ -25,6 +25,9 @@ extension WorkerSettings {
                 }
             ]),
         Option(
+            "continuous", \.continuous,
+            help: "Batch at the iteration level: pull single requests whenever there is room, run them with a paged KV cache, report each as it finishes (for the coordinator's continuous policies: ccb, fcfs-cb, magnus-cb; docs/protocol.md)."),
+        Option(
             "time_scale", \.timeScale, "X", help: "Run simulated time X times faster than real time, e.g. 50 for demos.",
             check: [.within(1e-3...1e9)]),
         Option("jitter", \.jitter, "SIGMA", help: "Lognormal σ of the simulated duration noise.", check: [.within(0...2)]),

@@ -13,6 +13,8 @@ public struct WorkerSettings: Sendable, Hashable {
     public var id: String?
     /// Simulated engine profile.
     public var profile = "v100-chatglm6b"
+    /// Batch at the iteration level (continuous batching) instead of static batches.
+    public var continuous = false
     /// Simulated time runs this many times faster than real time.
     public var timeScale: Double = 1
     /// Lognormal σ of the simulated duration noise.

@@ -19,6 +19,9 @@ extension ErrorCode {
     /// (to a worker) Its batch ran far past its estimate: the coordinator took it back and
     /// requeued it; a late report on it is ignored.
     public static let batchTimeout = ErrorCode("batch_timeout")
+    /// A worker's mode does not match the coordinator's policy (a static worker under a
+    /// continuous policy, or the reverse); it is not registered.
+    public static let incompatibleWorker = ErrorCode("incompatible_worker")
     /// An unexpected failure inside the coordinator; the message says what.
     public static let internalError = ErrorCode("internal_error")
 }

@@ -17,6 +17,9 @@ public struct StatusEvent: WireMessage {
         public static let oom = Kind(rawValue: "oom")
         /// A batch went back to the queue (`batch_id`, `children` = its new id, `message`).
         public static let requeue = Kind(rawValue: "requeue")
+        /// A continuous worker preempted a request (`worker`, `message`: the request and its
+        /// tokens so far); it is queued again.
+        public static let preemption = Kind(rawValue: "preemption")
         /// A worker said hello (`worker`).
         public static let workerUp = Kind(rawValue: "worker_up")
         /// A worker left or was declared lost (`worker`, `message`).

@@ -36,6 +36,8 @@ public struct StatusSnapshot: WireMessage {
     /// Requests stopped at a batch's generation cap and continued in a later batch (bounded
     /// decoding); absent from coordinators that do not cap.
     public var continuationCount: Int?
+    /// Requests preempted by continuous workers (absent from older coordinators).
+    public var preemptionCount: Int?
     /// Workers declared lost (heartbeat timeout or unreachable).
     public var workersLost: Int
     /// Error replies sent, by code.
@@ -47,8 +49,9 @@ public struct StatusSnapshot: WireMessage {
         time: Double, queueDepth: Int, queuedBatches: Int, runningBatches: Int, workers: [WorkerStatus], completed: Int,
         failed: Int, throughput: Double, tokenThroughput: Double, window: Double, latency: LatencySummary,
         predictorMAE: Double, predictorSamples: Int, oomCount: Int, splitCount: Int, requeueCount: Int,
-        workersLost: Int, errors: [String: Int], draining: Bool, continuationCount: Int? = nil
+        workersLost: Int, errors: [String: Int], draining: Bool, continuationCount: Int? = nil, preemptionCount: Int? = nil
     ) {
+        self.preemptionCount = preemptionCount
         self.continuationCount = continuationCount
         self.time = time
         self.queueDepth = queueDepth
@@ -83,6 +86,7 @@ public struct StatusSnapshot: WireMessage {
         case splitCount = "split_count"
         case requeueCount = "requeue_count"
         case continuationCount = "continuation_count"
+        case preemptionCount = "preemption_count"
         case workersLost = "workers_lost"
     }
 }

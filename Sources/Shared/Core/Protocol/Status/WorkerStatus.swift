@@ -14,6 +14,9 @@ public struct WorkerStatus: Codable, Sendable, Hashable {
     /// GPU and model, from its capabilities.
     public var gpu: String
     public var model: String
+    /// Continuous workers: its running sequences, KV slots reserved for them and in all, and
+    /// preemptions so far (absent for static workers).
+    public var continuous: ContinuousWorkerStatus?
 
     public init(
         worker: WorkerID, state: String, batchID: BatchID?, batchSize: Int?, stateSeconds: Double,
@@ -30,10 +33,36 @@ public struct WorkerStatus: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case worker, state, gpu, model
+        case worker, state, gpu, model, continuous
         case batchID = "batch_id"
         case batchSize = "batch_size"
         case stateSeconds = "state_s"
         case completedBatches = "completed_batches"
+    }
+}
+
+/// A continuous worker's load as the status snapshot shows it.
+public struct ContinuousWorkerStatus: Codable, Sendable, Hashable {
+    /// Admissions it runs (or holds waiting to join).
+    public var runningSequences: Int
+    /// KV token slots the coordinator reserves for them.
+    public var reservedTokens: Int
+    /// Its paged KV cache, in token slots.
+    public var capacityTokens: Int
+    /// Requests it preempted since it joined.
+    public var preemptions: Int
+
+    public init(runningSequences: Int, reservedTokens: Int, capacityTokens: Int, preemptions: Int) {
+        self.runningSequences = runningSequences
+        self.reservedTokens = reservedTokens
+        self.capacityTokens = capacityTokens
+        self.preemptions = preemptions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case preemptions
+        case runningSequences = "running_sequences"
+        case reservedTokens = "reserved_tokens"
+        case capacityTokens = "capacity_tokens"
     }
 }

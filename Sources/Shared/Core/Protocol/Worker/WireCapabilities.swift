@@ -12,6 +12,8 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
     /// True when the worker's engine resumes continuations; absent (false) from older workers,
     /// which then never get capped batches.
     public var continuation: Bool?
+    /// Present from a worker that batches at the iteration level.
+    public var continuous: ContinuousCapacity?
 
     public init(_ capabilities: WorkerCapabilities) {
         gpu = capabilities.gpu
@@ -23,6 +25,7 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
         engine = capabilities.engine
         prefill = capabilities.prefill
         continuation = capabilities.continuation
+        continuous = capabilities.continuous
     }
 
     /// The model value.
@@ -30,11 +33,11 @@ public struct WireCapabilities: Codable, Sendable, Hashable {
         WorkerCapabilities(
             gpu: gpu, model: model, memoryBytes: memoryBytes, kvBudgetBytes: kvBudgetBytes,
             kvBytesPerToken: kvBytesPerToken, maxBatchSize: maxBatchSize, engine: engine, prefill: prefill,
-            continuation: continuation ?? false)
+            continuation: continuation ?? false, continuous: continuous)
     }
 
     enum CodingKeys: String, CodingKey {
-        case gpu, model, engine, prefill, continuation
+        case gpu, model, engine, prefill, continuation, continuous
         case memoryBytes = "memory_bytes"
         case kvBudgetBytes = "kv_budget_bytes"
         case kvBytesPerToken = "kv_bytes_per_token"

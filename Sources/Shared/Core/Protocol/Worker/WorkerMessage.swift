@@ -7,6 +7,10 @@ public enum WorkerMessage: Sendable, Hashable {
     case outOfMemory(OutOfMemoryMessage)
     case fault(FaultMessage)
     case goodbye(GoodbyeMessage)
+    /// Continuous workers: tokens so far of running admissions.
+    case progress(ProgressMessage)
+    /// Continuous workers: an admission's cache was freed before it finished.
+    case preempted(PreemptedMessage)
 
     /// The message as one JSON frame.
     public var payload: [UInt8] {
@@ -18,6 +22,8 @@ public enum WorkerMessage: Sendable, Hashable {
         case .outOfMemory(let message): WireCodec.encode(message)
         case .fault(let message): WireCodec.encode(message)
         case .goodbye(let message): WireCodec.encode(message)
+        case .progress(let message): WireCodec.encode(message)
+        case .preempted(let message): WireCodec.encode(message)
         }
     }
 
@@ -34,8 +40,10 @@ public enum WorkerMessage: Sendable, Hashable {
         case OutOfMemoryMessage.type: .outOfMemory(try WireCodec.strictBody(OutOfMemoryMessage.self, from: payload))
         case FaultMessage.type: .fault(try WireCodec.strictBody(FaultMessage.self, from: payload))
         case GoodbyeMessage.type: .goodbye(try WireCodec.strictBody(GoodbyeMessage.self, from: payload))
+        case ProgressMessage.type: .progress(try WireCodec.strictBody(ProgressMessage.self, from: payload))
+        case PreemptedMessage.type: .preempted(try WireCodec.strictBody(PreemptedMessage.self, from: payload))
         case let other:
-            throw MagnusError(.unknownType, "'\(other)' is not a worker message (hello, ready, heartbeat, result, oom, fault, goodbye)")
+            throw MagnusError(.unknownType, "'\(other)' is not a worker message (hello, ready, heartbeat, result, oom, fault, goodbye, progress, preempted)")
         }
     }
 }
