@@ -14,7 +14,7 @@ from .status_stream import StatusView
 #: Request latency buckets, seconds: LLM answers take from milliseconds (simulated) to minutes.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
-WORKER_STATES = ("connected", "idle", "busy")
+WORKER_STATES = ("connected", "idle", "busy", "running")
 
 # snapshot field -> (metric name without _total, help) for the coordinator's running totals
 _TOTALS = {
@@ -26,6 +26,8 @@ _TOTALS = {
     "workers_lost": ("magnus_workers_lost", "Workers declared lost after a heartbeat timeout."),
     "continuation_count": ("magnus_continuations",
                            "Requests stopped at a batch's generation cap and continued later (magnus-ua)."),
+    "preemption_count": ("magnus_preemptions",
+                         "Requests preempted by continuous workers and queued again (continuous policies)."),
 }
 
 # snapshot field -> (metric name, help) for the coordinator's instantaneous values
@@ -108,9 +110,23 @@ class StatusCollector:
         by_state: Dict[str, int] = {state: 0 for state in WORKER_STATES}
         batches = CounterMetricFamily("magnus_worker_completed_batches", "Batches each connected worker completed.",
                                       labels=["worker"])
+        sequences = GaugeMetricFamily("magnus_worker_running_sequences",
+                                      "Requests each continuous worker runs (continuous policies).", labels=["worker"])
+        kv_use = GaugeMetricFamily("magnus_worker_kv_reserved_ratio",
+                                   "Share of each continuous worker's KV cache the coordinator plans for its requests.",
+                                   labels=["worker"])
         for worker in workers:
             if not isinstance(worker, dict):
                 continue
+            continuous = worker.get("continuous")
+            if isinstance(continuous, dict) and isinstance(worker.get("worker"), str):
+                running = _number(continuous.get("running_sequences"))
+                reserved = _number(continuous.get("reserved_tokens"))
+                capacity = _number(continuous.get("capacity_tokens"))
+                if running is not None:
+                    sequences.add_metric([worker["worker"]], running)
+                if reserved is not None and capacity:
+                    kv_use.add_metric([worker["worker"]], reserved / capacity)
             state = worker.get("state")
             if isinstance(state, str):
                 by_state[state] = by_state.get(state, 0) + 1
@@ -122,6 +138,8 @@ class StatusCollector:
             states.add_metric([state], float(count))
         yield states
         yield batches
+        yield sequences
+        yield kv_use
         latency = snapshot.get("latency")
         if isinstance(latency, dict):
             window = GaugeMetricFamily("magnus_response_time_window_seconds",

@@ -244,11 +244,14 @@ def test_status_snapshot_becomes_metrics():
     metrics = GatewayMetrics(view, stale_after=5)
     snapshot = {"type": "snapshot", "time": 3.5, "queue_depth": 7, "queued_batches": 2, "running_batches": 1,
                 "workers": [{"worker": "g0", "state": "busy", "completed_batches": 4},
-                            {"worker": "g1", "state": "idle", "completed_batches": 2}],
+                            {"worker": "g1", "state": "idle", "completed_batches": 2},
+                            {"worker": "c0", "state": "running", "completed_batches": 9,
+                             "continuous": {"running_sequences": 12, "reserved_tokens": 500, "capacity_tokens": 2000,
+                                            "preemptions": 1}}],
                 "completed": 40, "failed": 1, "throughput": 2.5, "token_throughput": 90.0, "window": 30,
                 "latency": {"p50": 120.0, "p95": 400.0, "p99": 900.0, "samples": 40},
                 "predictor_mae": 11.5, "predictor_samples": 40, "oom_count": 3, "split_count": 3,
-                "requeue_count": 2, "workers_lost": 1, "continuation_count": 5,
+                "requeue_count": 2, "workers_lost": 1, "continuation_count": 5, "preemption_count": 4,
                 "errors": {"overloaded": 6, "deadline_exceeded": 2}, "draining": False}
     import time as clock
     view.apply(b"snapshot", json.dumps(snapshot).encode(), clock.monotonic())
@@ -262,5 +265,7 @@ def test_status_snapshot_becomes_metrics():
                  'magnus_continuations_total 5.0', 'magnus_errors_total{code="overloaded"} 6.0',
                  'magnus_predictor_mae_tokens 11.5', 'magnus_throughput_requests_per_second 2.5',
                  'magnus_response_time_window_seconds{percentile="p99"} 0.9', 'magnus_status_up 1.0',
-                 'magnus_status_events_total{kind="oom"} 1.0', 'magnus_worker_completed_batches_total{worker="g0"} 4.0']:
+                 'magnus_status_events_total{kind="oom"} 1.0', 'magnus_worker_completed_batches_total{worker="g0"} 4.0',
+                 'magnus_preemptions_total 4.0', 'magnus_workers{state="running"} 1.0',
+                 'magnus_worker_running_sequences{worker="c0"} 12.0', 'magnus_worker_kv_reserved_ratio{worker="c0"} 0.25']:
         assert line in text, line

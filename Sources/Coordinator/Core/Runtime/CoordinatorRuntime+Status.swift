@@ -26,6 +26,7 @@ extension CoordinatorRuntime {
             predictorSamples: summary.predictorSamples, oomCount: metrics.oomCount, splitCount: metrics.splitCount,
             requeueCount: metrics.requeueCount, workersLost: metrics.workersLost, errors: metrics.errorCounts,
             draining: isDraining, continuationCount: metrics.continuationCount,
-            preemptionCount: metrics.preemptionCount > 0 ? metrics.preemptionCount : nil)
+            preemptionCount: metrics.preemptionCount > 0 ? metrics.preemptionCount : nil,
+            firstTokenLatency: summary.firstTokenLatency.samples > 0 ? summary.firstTokenLatency : nil)
     }
 }

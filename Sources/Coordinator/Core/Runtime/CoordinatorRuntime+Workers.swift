@@ -372,17 +372,19 @@ extension CoordinatorRuntime {
                 break
             }
             deadlines[id] = nil
+            let firstToken = completed.firstTokenAt.map { min(max(0, $0 - completed.request.arrival), now - completed.request.arrival) }
             let reply = CoordinatorReply.result(
                 ResultMessage(
                     id: id, text: completed.output.text, generatedTokens: completed.output.generatedTokens,
                     inputTokens: completed.request.inputTokens, predictedTokens: completed.prediction.expected,
                     worker: completed.worker, batchID: completed.batchID,
                     queueMilliseconds: max(0, completed.dispatchedAt - completed.request.arrival) * 1000,
-                    responseMilliseconds: max(0, now - completed.request.arrival) * 1000))
+                    responseMilliseconds: max(0, now - completed.request.arrival) * 1000,
+                    firstTokenMilliseconds: firstToken.map { $0 * 1000 }))
             finished.store(id, fingerprint: record.fingerprint, reply: reply)
             metrics.recordCompletion(
                 at: now, responseTime: now - completed.request.arrival, generatedTokens: completed.output.generatedTokens,
-                predictedTokens: completed.prediction.expected)
+                predictedTokens: completed.prediction.expected, firstTokenTime: firstToken)
             if let envelope = record.envelope { out.append(.client(envelope: envelope, reply: reply)) }
         case .failed(let request, let error):
             finish(request.id, with: error, into: &out)

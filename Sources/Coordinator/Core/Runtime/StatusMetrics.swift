@@ -19,8 +19,9 @@ public struct StatusMetrics: Sendable {
     public private(set) var workersLost = 0
     public private(set) var errors: [ErrorCode: Int] = [:]
 
-    /// Completions inside the window, oldest first: (time, response seconds, generated tokens).
-    private var recent: [(time: Double, response: Double, tokens: Int)] = []
+    /// Completions inside the window, oldest first: (time, response seconds, generated tokens,
+    /// seconds to the first token when known).
+    private var recent: [(time: Double, response: Double, tokens: Int, firstToken: Double?)] = []
     private var recentStart = 0
     /// |G' − G| of the last `predictorSamples` completions, as a ring.
     private var absoluteErrors: [Double] = []
@@ -37,9 +38,11 @@ public struct StatusMetrics: Sendable {
 
     /// A request finished with a result.
     /// - Complexity: amortized O(1).
-    public mutating func recordCompletion(at time: Double, responseTime: Double, generatedTokens: Int, predictedTokens: Int) {
+    public mutating func recordCompletion(
+        at time: Double, responseTime: Double, generatedTokens: Int, predictedTokens: Int, firstTokenTime: Double? = nil
+    ) {
         completed += 1
-        recent.append((time, responseTime, generatedTokens))
+        recent.append((time, responseTime, generatedTokens, firstTokenTime))
         let error = Double(abs(predictedTokens - generatedTokens))
         if absoluteErrors.count < predictorSamples {
             absoluteErrors.append(error)
@@ -80,6 +83,9 @@ public struct StatusMetrics: Sendable {
         public var tokenThroughput: Double
         /// Response-time percentiles in milliseconds.
         public var latency: LatencySummary
+        /// Time-to-first-token percentiles in milliseconds, of the completions whose worker
+        /// said when their first token came.
+        public var firstTokenLatency: LatencySummary
         /// Mean |G' − G| in tokens over the most recent completions.
         public var predictorMAE: Double
         public var predictorSamples: Int
@@ -93,12 +99,16 @@ public struct StatusMetrics: Sendable {
         let inWindow = recent[recentStart...]
         let span = max(1e-9, min(window, time))
         let responses = inWindow.map { $0.response * 1000 }.sorted()
+        let firstTokens = inWindow.compactMap { $0.firstToken.map { $0 * 1000 } }.sorted()
         return Summary(
             throughput: Double(inWindow.count) / span,
             tokenThroughput: Double(inWindow.reduce(0) { $0 + $1.tokens }) / span,
             latency: LatencySummary(
                 p50: Self.percentile(responses, 0.50), p95: Self.percentile(responses, 0.95),
                 p99: Self.percentile(responses, 0.99), samples: responses.count),
+            firstTokenLatency: LatencySummary(
+                p50: Self.percentile(firstTokens, 0.50), p95: Self.percentile(firstTokens, 0.95),
+                p99: Self.percentile(firstTokens, 0.99), samples: firstTokens.count),
             predictorMAE: absoluteErrors.isEmpty ? 0 : errorSum / Double(absoluteErrors.count),
             predictorSamples: absoluteErrors.count)
     }

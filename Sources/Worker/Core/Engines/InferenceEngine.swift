@@ -23,10 +23,13 @@ public struct EngineRun: Sendable, Hashable {
     /// Seconds of device time. For a simulated engine this is modelled time; the worker
     /// service waits it out (scaled) in real time, the simulator advances its clock by it.
     public var duration: Seconds
+    /// Seconds from the start of the run to the first token (the prefill), when known.
+    public var firstTokenSeconds: Seconds?
 
-    public init(outcome: EngineOutcome, duration: Seconds) {
+    public init(outcome: EngineOutcome, duration: Seconds, firstTokenSeconds: Seconds? = nil) {
         self.outcome = outcome
         self.duration = duration
+        self.firstTokenSeconds = firstTokenSeconds
     }
 }
 

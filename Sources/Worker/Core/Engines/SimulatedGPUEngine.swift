@@ -48,7 +48,8 @@ public struct SimulatedGPUEngine: InferenceEngine {
         let paddedInput = batch.map(\.inputTokens).max() ?? 0
         let generatedMax = generated.max() ?? 0
         let prediction = profile.predictRun(batchSize: batch.count, paddedInput: paddedInput, generatedMax: generatedMax)
-        let duration = prediction.duration * jitterFactor(for: batch)
+        let jitter = jitterFactor(for: batch)
+        let duration = prediction.duration * jitter
         if let step = prediction.outOfMemoryStep {
             return EngineRun(
                 outcome: .outOfMemory(
@@ -62,7 +63,7 @@ public struct SimulatedGPUEngine: InferenceEngine {
                 generatedTokens: tokens, inputTokensSeen: request.inputTokens,
                 finished: naturalTokens(for: request) <= max(0, request.maxNewTokens))
         }
-        return EngineRun(outcome: .completed(outputs), duration: duration)
+        return EngineRun(outcome: .completed(outputs), duration: duration, firstTokenSeconds: prediction.prefillSeconds * jitter)
     }
 
     /// Tokens the row generates: `simulatedOutputTokens` (at least 1: greedy decoding emits at

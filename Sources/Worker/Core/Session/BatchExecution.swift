@@ -17,7 +17,12 @@ public enum BatchExecution {
         let wait = engine.isSimulated ? max(0, run.duration) / timeScale : 0
         switch run.outcome {
         case .completed(let outputs):
-            return (.result(BatchResultMessage(batchID: batch.batchID, duration: run.duration, outputs: outputs)), wait)
+            return (
+                .result(
+                    BatchResultMessage(
+                        batchID: batch.batchID, duration: run.duration, outputs: outputs, firstTokenSeconds: run.firstTokenSeconds)),
+                wait
+            )
         case .outOfMemory(let step, let required, let available):
             return (
                 .outOfMemory(

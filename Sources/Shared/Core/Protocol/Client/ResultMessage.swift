@@ -19,11 +19,15 @@ public struct ResultMessage: WireMessage {
     public var queueMilliseconds: Double
     /// Milliseconds from arrival to this result.
     public var responseMilliseconds: Double
+    /// Milliseconds from arrival to its first generated token, when the worker said (for a
+    /// static batch: the end of the batch's prefill, although the text comes with the result).
+    public var firstTokenMilliseconds: Double?
 
     public init(
         id: RequestID, text: String, generatedTokens: Int, inputTokens: Int, predictedTokens: Int, worker: WorkerID,
-        batchID: BatchID, queueMilliseconds: Double, responseMilliseconds: Double
+        batchID: BatchID, queueMilliseconds: Double, responseMilliseconds: Double, firstTokenMilliseconds: Double? = nil
     ) {
+        self.firstTokenMilliseconds = firstTokenMilliseconds
         self.id = id
         self.text = text
         self.generatedTokens = generatedTokens
@@ -43,5 +47,6 @@ public struct ResultMessage: WireMessage {
         case batchID = "batch_id"
         case queueMilliseconds = "queue_ms"
         case responseMilliseconds = "response_ms"
+        case firstTokenMilliseconds = "first_token_ms"
     }
 }

@@ -38,6 +38,8 @@ public struct StatusSnapshot: WireMessage {
     public var continuationCount: Int?
     /// Requests preempted by continuous workers (absent from older coordinators).
     public var preemptionCount: Int?
+    /// Time-to-first-token percentiles over the window, when workers report first tokens.
+    public var firstTokenLatency: LatencySummary?
     /// Workers declared lost (heartbeat timeout or unreachable).
     public var workersLost: Int
     /// Error replies sent, by code.
@@ -49,8 +51,10 @@ public struct StatusSnapshot: WireMessage {
         time: Double, queueDepth: Int, queuedBatches: Int, runningBatches: Int, workers: [WorkerStatus], completed: Int,
         failed: Int, throughput: Double, tokenThroughput: Double, window: Double, latency: LatencySummary,
         predictorMAE: Double, predictorSamples: Int, oomCount: Int, splitCount: Int, requeueCount: Int,
-        workersLost: Int, errors: [String: Int], draining: Bool, continuationCount: Int? = nil, preemptionCount: Int? = nil
+        workersLost: Int, errors: [String: Int], draining: Bool, continuationCount: Int? = nil, preemptionCount: Int? = nil,
+        firstTokenLatency: LatencySummary? = nil
     ) {
+        self.firstTokenLatency = firstTokenLatency
         self.preemptionCount = preemptionCount
         self.continuationCount = continuationCount
         self.time = time
@@ -87,6 +91,7 @@ public struct StatusSnapshot: WireMessage {
         case requeueCount = "requeue_count"
         case continuationCount = "continuation_count"
         case preemptionCount = "preemption_count"
+        case firstTokenLatency = "first_token_latency"
         case workersLost = "workers_lost"
     }
 }
