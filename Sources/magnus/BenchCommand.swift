@@ -46,9 +46,10 @@ enum BenchCommand {
         }
         if seeds.count > 1 {
             let names = runs[0].reduce(into: [String]()) { if !$0.contains($1.policy) { $0.append($1.policy) } }
-            let baselines = names.filter { $0 == "Magnus" || $0 == "Magnus-oracle" }
+            let baselines = names.filter { ["Magnus", "Magnus-oracle", "CCB", "FCFS-CB", "Magnus-UA"].contains($0) }
+            let latencyBaselines = names.filter { ["FCFS-CB", "Oracle-CB"].contains($0) }
             var summary = "\nAcross seeds \(seeds.map(String.init).joined(separator: ", ")) (means; ratios as mean [min, max] of the per-seed ratios):\n\n"
-            summary += ServingReport.seedSummary(runs, baselines: baselines).markdown + "\n"
+            summary += ServingReport.seedSummary(runs, baselines: baselines, latencyBaselines: latencyBaselines).markdown + "\n"
             Console.out(summary)
             let out = options.string("out")!
             try summary.write(toFile: out + "/seeds.md", atomically: true, encoding: .utf8)
@@ -110,6 +111,12 @@ enum BenchCommand {
         if let magnus = names.first(where: { $0 == "Magnus" }) {
             for baseline in names where baseline.hasPrefix("VS") || baseline == "CCB" || baseline.hasSuffix("oracle") {
                 report += "\n" + ServingReport.ratios(results, of: magnus, against: baseline).markdown + "\n"
+            }
+        }
+        for policy in names where policy.hasPrefix("Magnus-CB") {
+            let baselines = names.filter { ["FCFS-CB", "CCB", "Oracle-CB", "Magnus-UA", "Magnus"].contains($0) }
+            if !baselines.isEmpty {
+                report += "\n" + ServingReport.continuousRatios(results, of: policy, against: baselines).markdown + "\n"
             }
         }
         for policy in names where policy.hasPrefix("Magnus-UA") {

@@ -132,7 +132,13 @@ import Worker
         }
         let runs = [[metrics("Magnus", 10), metrics("Magnus-UA", 13)], [metrics("Magnus", 10), metrics("Magnus-UA", 15)]]
         let table = ServingReport.seedSummary(runs, baselines: ["Magnus"]).markdown
-        #expect(table.contains("| 32.0 | Magnus-UA | 2 | 14.00 |"))
+        #expect(table.contains("| 32 | Magnus-UA | 2 | 14.00 |"))
         #expect(table.contains("1.40x [1.30, 1.50]"))
+    }
+
+    @Test func ratesAreShownAsGiven() {
+        #expect(ServingReport.rate(0.25) == "0.25")
+        #expect(ServingReport.rate(32) == "32")
+        #expect(ServingReport.rate(12.5) == "12.5")
     }
 }

@@ -97,7 +97,7 @@ public struct ServingBenchmark: Sendable {
         for rate in rates {
             let requests = workload.requests(count: requestsPerRate, rate: rate, maxNewTokens: maxNewTokens, seed: seed &+ UInt64(rate * 1000))
             for policy in policies {
-                let label = "rate \(Format.fixed(rate, 1)) req/s, \(policy)"
+                let label = "rate \(ServingReport.rate(rate)) req/s, \(policy)"
                 var recorder: MetricsRecorder
                 switch policy {
                 case .continuous(let continuous, let oracle):
@@ -178,6 +178,13 @@ extension EngineProfile {
 
 /// Tables and plots of serving-benchmark results.
 public enum ServingReport {
+    /// A request rate as given: whole rates without decimals, others with all they have
+    /// (0.25, not 0.3).
+    public static func rate(_ value: Double) -> String {
+        guard value.isFinite else { return "\(value)" }
+        return value == value.rounded() && abs(value) < 1e15 ? Format.fixed(value, 0) : "\(value)"
+    }
+
     public static func table(_ results: [SimulationMetrics]) -> MarkdownTable {
         var table = MarkdownTable(header: [
             "rate", "policy", "done", "failed", "req/s", "sustained req/s", "mean s", "p50 s", "p95 s", "p99 s", "valid tok/s", "total tok/s",
@@ -185,13 +192,12 @@ public enum ServingReport {
         ])
         for r in results {
             table.add([
-                Format.fixed(r.offeredRate, 1), r.policy, String(r.completed), String(r.failed + r.rejected),
+                rate(r.offeredRate), r.policy, String(r.completed), String(r.failed + r.rejected),
                 Format.fixed(r.requestThroughput, 2), Format.fixed(r.sustainedThroughput, 2), Format.fixed(r.meanResponse, 1), Format.fixed(r.p50Response, 1),
                 Format.fixed(r.p95Response, 1), Format.fixed(r.p99Response, 1), Format.fixed(r.validTokenThroughput, 0),
                 Format.fixed(r.totalTokenThroughput, 0), String(r.oomEvents), String(r.prefillOOMEvents), String(r.continuations), Format.fixed(r.meanBatchSize, 1),
                 Format.percent(r.busyFraction), Format.fixed(r.wastedMemoryAccess / 1e9, 2), Format.fixed(r.meanTimeToFirstToken, 2),
-                Format.percent(Double(r.preemptedRequests) / Double(max(1, r.submitted))),
-                Format.percent(Double(r.recomputedTokens) / Double(max(1, r.generatedTokens))), Format.fixed(r.longestQueueWait, 1),
+                Format.percent(r.preemptedShare), Format.percent(r.recomputedShare), Format.fixed(r.longestQueueWait, 1),
             ])
         }
         return table
@@ -207,10 +213,36 @@ public enum ServingReport {
             guard let a = row(results, rate: rate, policy: policy), let b = row(results, rate: rate, policy: baseline)
             else { continue }
             table.add([
-                Format.fixed(rate, 1), Format.fixed(a.requestThroughput / b.requestThroughput, 2) + "x",
+                Self.rate(rate), Format.fixed(a.requestThroughput / b.requestThroughput, 2) + "x",
                 Format.fixed(a.sustainedThroughput / b.sustainedThroughput, 2) + "x",
                 Format.percent(a.meanResponse / b.meanResponse - 1), Format.percent(a.p99Response / b.p99Response - 1),
             ])
+        }
+        return table
+    }
+
+    /// Length-aware continuous batching against each baseline at each rate: throughput
+    /// (over the makespan and sustained while requests arrive), mean, p99 and first-token
+    /// latency, and the longest queue wait, as ratios; preemptions as shares.
+    public static func continuousRatios(_ results: [SimulationMetrics], of policy: String, against baselines: [String]) -> MarkdownTable {
+        var table = MarkdownTable(header: [
+            "rate", "\(policy) against", "throughput ×", "sustained ×", "mean latency ×", "p99 ×", "mean TTFT ×",
+            "longest wait ×", "preempted (\(policy) / baseline)", "recomputed (\(policy) / baseline)",
+        ])
+        func ratio(_ a: Double, _ b: Double) -> String { b > 0 && a.isFinite && b.isFinite ? Format.fixed(a / b, 2) + "x" : "–" }
+        for rate in Set(results.map(\.offeredRate)).sorted() {
+            guard let a = row(results, rate: rate, policy: policy) else { continue }
+            for baseline in baselines {
+                guard let b = row(results, rate: rate, policy: baseline) else { continue }
+                table.add([
+                    Self.rate(rate), baseline, ratio(a.requestThroughput, b.requestThroughput),
+                    ratio(a.sustainedThroughput, b.sustainedThroughput), ratio(a.meanResponse, b.meanResponse),
+                    ratio(a.p99Response, b.p99Response), ratio(a.meanTimeToFirstToken, b.meanTimeToFirstToken),
+                    ratio(a.longestQueueWait, b.longestQueueWait),
+                    "\(Format.percent(a.preemptedShare)) / \(Format.percent(b.preemptedShare))",
+                    "\(Format.percent(a.recomputedShare)) / \(Format.percent(b.recomputedShare))",
+                ])
+            }
         }
         return table
     }
@@ -227,7 +259,7 @@ public enum ServingReport {
         var table = MarkdownTable(header: ["rate", "policy"] + applications)
         for r in results {
             table.add(
-                [Format.fixed(r.offeredRate, 1), r.policy]
+                [rate(r.offeredRate), r.policy]
                     + applications.map { r.upperBoundCoverage[$0].map { Format.percent($0) } ?? "–" })
         }
         return table
@@ -235,9 +267,10 @@ public enum ServingReport {
 
     /// The same benchmark over several seeds: per rate and policy, the means and, against
     /// each baseline, the mean, lowest and highest of the per-seed throughput ratios.
-    public static func seedSummary(_ runs: [[SimulationMetrics]], baselines: [String]) -> MarkdownTable {
-        var header = ["rate", "policy", "seeds", "req/s", "sustained req/s", "mean s", "p99 s", "OOM (all seeds)"]
+    public static func seedSummary(_ runs: [[SimulationMetrics]], baselines: [String], latencyBaselines: [String] = []) -> MarkdownTable {
+        var header = ["rate", "policy", "seeds", "req/s", "sustained req/s", "mean s", "p99 s", "TTFT s", "preempted", "OOM (all seeds)"]
         header += baselines.map { "× \($0) throughput" }
+        header += latencyBaselines.map { "× \($0) mean latency" }
         var table = MarkdownTable(header: header)
         let first = runs.first ?? []
         for row in first {
@@ -246,16 +279,19 @@ public enum ServingReport {
                 matching.map(value).reduce(0, +) / Double(max(1, matching.count))
             }
             var cells = [
-                Format.fixed(row.offeredRate, 1), row.policy, String(matching.count), Format.fixed(mean(\.requestThroughput), 2),
+                rate(row.offeredRate), row.policy, String(matching.count), Format.fixed(mean(\.requestThroughput), 2),
                 Format.fixed(mean(\.sustainedThroughput), 2), Format.fixed(mean(\.meanResponse), 1),
-                Format.fixed(mean(\.p99Response), 1), String(matching.reduce(0) { $0 + $1.oomEvents }),
+                Format.fixed(mean(\.p99Response), 1), Format.fixed(mean(\.meanTimeToFirstToken), 2), Format.percent(mean(\.preemptedShare)),
+                String(matching.reduce(0) { $0 + $1.oomEvents }),
             ]
-            for baseline in baselines {
+            let compared: [(String, (SimulationMetrics) -> Double)] =
+                baselines.map { ($0, \.requestThroughput) } + latencyBaselines.map { ($0, \.meanResponse) }
+            for (baseline, value) in compared {
                 let ratios = runs.compactMap { run -> Double? in
                     guard let a = Self.row(run, rate: row.offeredRate, policy: row.policy),
                         let b = Self.row(run, rate: row.offeredRate, policy: baseline)
                     else { return nil }
-                    return a.requestThroughput / b.requestThroughput
+                    return value(a) / value(b)
                 }
                 cells.append(
                     ratios.isEmpty

@@ -58,6 +58,11 @@ public struct SimulationMetrics: Sendable, Hashable {
     public var generatedTokens = 0
     /// Longest seconds a completed request waited from arrival to its first dispatch.
     public var longestQueueWait: Double = .nan
+
+    /// Share of submitted requests preempted at least once.
+    public var preemptedShare: Double { Double(preemptedRequests) / Double(max(1, submitted)) }
+    /// Recomputed context tokens as a share of the generated tokens.
+    public var recomputedShare: Double { Double(recomputedTokens) / Double(max(1, generatedTokens)) }
 }
 
 /// Accumulates a run's observations and produces `SimulationMetrics`.

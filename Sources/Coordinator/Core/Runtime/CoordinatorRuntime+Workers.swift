@@ -71,10 +71,12 @@ extension CoordinatorRuntime {
         case .goodbye(let goodbye):
             remove(routingID, reason: "said goodbye" + (goodbye.reason.map { " (\($0))" } ?? ""), lost: false, now: now, into: &out)
         case .progress(let progress):
-            // Stale rows (an admission taken back meanwhile) are ignored without a word.
+            // Stale rows (an admission taken back meanwhile) are ignored without a word. Progress
+            // frees no room, so no dispatch round follows (the next ending brings one).
             for row in progress.rows where record.admissions.contains(row.batchID) {
-                scheduler.progress(row.batchID, generatedTokens: row.generatedTokens)
+                scheduler.progress(row.batchID, generatedTokens: row.generatedTokens, now: now)
             }
+            return out
         case .preempted(let preempted):
             guard let batch = owned(preempted.batchID, by: record, into: &out) else { break }
             if var current = workers[routingID] {
@@ -301,26 +303,28 @@ extension CoordinatorRuntime {
         }
     }
 
-    /// Admissions for continuous workers, one request at a time, each to the least loaded
-    /// worker that has room (the smallest share of its KV cache reserved plus share of its
-    /// sequences running), until the next request in order fits none.
-    /// - Complexity: O(admissions × (continuous workers + queued requests)).
+    /// Admissions for continuous workers, one request at a time in the policy's order, each
+    /// to the least loaded worker it fits (the smallest share of its KV cache reserved plus
+    /// share of its sequences running), until the next request fits none.
+    /// - Complexity: O(admissions × (queued requests + continuous workers × running)).
     private mutating func admitToContinuousWorkers(now: Double, into out: inout [CoordinatorOutput]) {
         var candidates = workers.values.filter { $0.isContinuous && $0.readyOrder != nil && ($0.room?.freeSequences ?? 0) > 0 }
             .map(\.routingID)
-        while !candidates.isEmpty, !scheduler.queue.isEmpty {
-            let loads = candidates.compactMap { id in workers[id].map { (id, load(of: $0)) } }
-            guard let (chosen, _) = loads.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), let record = workers[chosen],
-                let room = record.room
-            else { break }
-            let (actions, left) = scheduler.admit(to: record.id, capabilities: record.capabilities, room: room, now: now, limit: 1)
-            workers[chosen]?.room = left
+        while !candidates.isEmpty, let index = scheduler.nextAdmission(now: now) {
+            let ordered = candidates.compactMap { id in workers[id].map { (id, load(of: $0)) } }
+                .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
             var admitted = false
-            for case .dispatched(let admission) in actions {
+            for (id, _) in ordered {
+                guard let record = workers[id], var room = record.room else { continue }
+                let admission = scheduler.tryAdmit(index, to: record.id, capabilities: record.capabilities, room: &room, now: now)
+                workers[id]?.room = room
+                if room.freeSequences <= 0 { candidates.removeAll { $0 == id } }
+                guard let admission else { continue }
                 send(admission, to: record, now: now, into: &out)
                 admitted = true
+                break
             }
-            if !admitted || left.freeSequences <= 0 { candidates.removeAll { $0 == chosen } }
+            if !admitted { break }
         }
     }
 

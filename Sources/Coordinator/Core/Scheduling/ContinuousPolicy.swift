@@ -9,10 +9,11 @@ public struct ContinuousPolicy: Sendable, Hashable, Codable, CustomStringConvert
     public enum Order: Sendable, Hashable, Codable {
         /// Earliest arrival first (a preempted request keeps its arrival, so it goes first).
         case firstComeFirstServed
-        /// Highest response ratio (aging · W / τ + S) / S first, with S the predicted remaining
-        /// tokens, W the wait and τ the measured seconds per generated token: shortest
-        /// predicted remaining first at `aging` 0, ever closer to FCFS as `aging` grows, and
-        /// nothing starves for `aging` > 0. Ties go to the shorter, then the older.
+        /// Highest response ratio (aging · W + S) / S first, with W the wait and S the
+        /// estimator's T_p of the request alone: its prefill plus its predicted remaining
+        /// decoding, so a long prompt counts too. Shortest first at `aging` 0, ever closer to
+        /// FCFS as `aging` grows, and nothing starves for `aging` > 0. Ties go to the shorter,
+        /// then the older.
         case responseRatio(aging: Double)
     }
 
@@ -32,7 +33,7 @@ public struct ContinuousPolicy: Sendable, Hashable, Codable, CustomStringConvert
     public var order: Order
     public var reservation: Reservation
     /// Under `responseRatio`, the tail guard g (0 = off): a queued request whose predicted
-    /// remaining length S satisfies g · S ≥ (Σ S of the queue) / (admissions running), that is
+    /// service time S satisfies g · S ≥ (Σ S of the queue) / (admissions running), that is
     /// whose own run would outlast the time the queue needs to drain, is due now, the longest
     /// first. Shortest-first alone leaves the long requests of a deep queue for last, where
     /// they run nearly alone and stretch the makespan; the guard starts each in time (the

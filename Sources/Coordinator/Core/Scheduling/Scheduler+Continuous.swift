@@ -6,50 +6,72 @@ import Shared
 /// what each still needs; a preempted request is queued again as a continuation.
 extension Scheduler {
     /// Admits queued requests to a continuous worker that reported `room`: in the policy's
-    /// order, as long as the next one's reservation fits the worker's ledger (Σ reserved ≤
-    /// its KV slots) and its prompt fits the room. The first request in order that does not
-    /// fit stops the round (no overtaking, so nothing starves), except on a worker that holds
-    /// nothing, which always gets it.
+    /// order, as long as the next one fits (`tryAdmit`). The first request in order that does
+    /// not fit stops the round (no overtaking, so nothing starves).
     /// - Returns: the `dispatched` admissions (one request each) and the room left.
     /// - Complexity: O(queued requests) per admission.
     public mutating func admit(
         to worker: WorkerID, capabilities: WorkerCapabilities, room: ContinuousRoom, now: Seconds, limit: Int = .max
     ) -> (actions: [SchedulerAction], room: ContinuousRoom) {
-        guard let policy = configuration.continuous, let capacity = capabilities.continuous else { return ([], room) }
         var room = room
         var actions: [SchedulerAction] = []
-        while actions.count < limit, room.freeSequences > 0, let index = nextInOrder(policy, now: now) {
-            let member = queue[index].members[0]
-            let prompt = blocks(member.inputTokens + 1, of: capacity)
-            let reservation = reservation(for: member, generated: 0, under: policy, capacity: capacity)
-            let held = reservedTokens[worker, default: 0]
-            let fits: Bool
-            switch policy.reservation {
-            case .worstCase:
-                fits = held + reservation <= capacity.kvTokenSlots && prompt <= room.freeTokens
-            case .predictedUpper:
-                let candidate = (context: member.inputTokens, remaining: reservation - member.inputTokens)
-                fits = projectedPeak(of: worker, adding: candidate, blockSize: capacity.blockSize) <= capacity.kvTokenSlots
-                    && prompt <= room.freeTokens
-            case .promptWithWatermark(let watermark):
-                fits = Double(prompt) + watermark * Double(capacity.kvTokenSlots) <= Double(room.freeTokens)
-            }
-            let holdsNothing = held == 0 && room.freeSequences >= capacity.maxRunning
-            guard fits || (holdsNothing && prompt <= capacity.kvTokenSlots) else { break }
-            var batch = queue.remove(at: index)
-            batch.attempts += 1
-            var dispatched = DispatchedBatch(
-                id: batch.id, worker: worker, members: batch.members,
-                features: BatchFeatures(batchSize: 1, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration),
-                estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts, generationCap: nil)
-            dispatched.reservedTokens = reservation
-            running[batch.id] = dispatched
-            reservedTokens[worker, default: 0] += reservation
-            room.freeSequences -= 1
-            room.freeTokens = max(0, room.freeTokens - prompt)
-            actions.append(.dispatched(dispatched))
+        while actions.count < limit, let index = nextAdmission(now: now),
+            let admitted = tryAdmit(index, to: worker, capabilities: capabilities, room: &room, now: now)
+        {
+            actions.append(.dispatched(admitted))
         }
         return (actions, room)
+    }
+
+    /// The queue index of the request the continuous policy admits next, if any.
+    /// - Complexity: O(queued requests).
+    func nextAdmission(now: Seconds) -> Int? {
+        guard let policy = configuration.continuous else { return nil }
+        return nextInOrder(policy, now: now)
+    }
+
+    /// Admits the queued request at `index` to `worker` if it fits: its reservation within the
+    /// worker's KV cache (the worst case: Σ reserved ≤ slots; a predicted one: the projected
+    /// peak ≤ slots) and its prompt within the room (for the watermark rule: prompt plus
+    /// watermark within the room). A worker that holds nothing always gets it, so a request
+    /// too large for every plan still runs alone.
+    /// - Returns: the admission, or nil (nothing changed).
+    mutating func tryAdmit(
+        _ index: Int, to worker: WorkerID, capabilities: WorkerCapabilities, room: inout ContinuousRoom, now: Seconds
+    ) -> DispatchedBatch? {
+        guard let policy = configuration.continuous, let capacity = capabilities.continuous, room.freeSequences > 0,
+            queue.indices.contains(index), let member = queue[index].members.first
+        else { return nil }
+        let prompt = blocks(member.inputTokens + 1, of: capacity)
+        let reservation = reservation(for: member, generated: 0, under: policy, capacity: capacity)
+        let held = reservedTokens[worker, default: 0]
+        let fits: Bool
+        switch policy.reservation {
+        case .worstCase:
+            fits = held + reservation <= capacity.kvTokenSlots && prompt <= room.freeTokens
+        case .predictedUpper:
+            let candidate = (context: member.inputTokens, remaining: reservation - member.inputTokens)
+            fits = prompt <= room.freeTokens
+                && projectedPeak(of: worker, adding: candidate, blockSize: capacity.blockSize, now: now)
+                    <= capacity.kvTokenSlots - capacity.kvTokenSlots / 100
+        case .promptWithWatermark(let watermark):
+            fits = Double(prompt) + watermark * Double(capacity.kvTokenSlots) <= Double(room.freeTokens)
+        }
+        let holdsNothing = held == 0 && room.freeSequences >= capacity.maxRunning
+        guard fits || (holdsNothing && prompt <= capacity.kvTokenSlots) else { return nil }
+        var batch = queue.remove(at: index)
+        batch.attempts += 1
+        var dispatched = DispatchedBatch(
+            id: batch.id, worker: worker, members: batch.members,
+            features: BatchFeatures(batchSize: 1, maxInput: batch.shape.maxInput, maxGeneration: batch.shape.maxGeneration),
+            estimatedTime: batch.estimatedTime, dispatchedAt: now, attempts: batch.attempts, generationCap: nil)
+        dispatched.reservedTokens = reservation
+        dispatched.progressAt = now
+        running[batch.id] = dispatched
+        reservedTokens[worker, default: 0] += reservation
+        room.freeSequences -= 1
+        room.freeTokens = max(0, room.freeTokens - prompt)
+        return dispatched
     }
 
     /// A continuous worker's progress on an admission: the remaining length is re-predicted
@@ -57,12 +79,19 @@ extension Scheduler {
     /// bound) under a predicted reservation.
     /// - Returns: whether the admission is running (else the report is stale).
     @discardableResult
-    public mutating func progress(_ batchID: BatchID, generatedTokens: Int) -> Bool {
+    public mutating func progress(_ batchID: BatchID, generatedTokens: Int, now: Seconds) -> Bool {
         guard var batch = running[batchID], let policy = configuration.continuous, let member = batch.members.first else {
             return false
         }
         let generated = min(max(0, generatedTokens), member.remainingTokens)
+        // The worker's decoding speed, for how far its rows have gone since their last report.
+        let elapsed = now - batch.progressAt
+        if generated > batch.progressTokens, elapsed > 0 {
+            let rate = Double(generated - batch.progressTokens) / elapsed
+            tokensPerSecond[batch.worker] = tokensPerSecond[batch.worker].map { 0.8 * $0 + 0.2 * rate } ?? rate
+        }
         batch.progressTokens = max(batch.progressTokens, generated)
+        batch.progressAt = now
         if policy.reservation == .predictedUpper {
             let updated = reservation(for: member, generated: batch.progressTokens, under: policy, capacity: nil)
             reservedTokens[batch.worker, default: 0] += updated - batch.reservedTokens
@@ -76,26 +105,34 @@ extension Scheduler {
     /// at least every this many tokens; docs/protocol.md).
     public static let progressSlack = 32
 
-    /// The most KV token slots `worker`'s admissions will hold at once from now on, if each
+    /// The most KV token slots `worker`'s admissions will hold at once from `now` on, if each
     /// grows by a token per step until its reserved length and then leaves, with `candidate`
     /// (context, remaining tokens) among them: memory grows between endings, so the peak comes
-    /// just before one, max over j of Σ_{r_i ≥ r_j} (c_i + r_j + s), s a partial block plus
-    /// the progress slack. Lengths known to the coordinator are what lets it admit far more
-    /// than Σ (L + G) without running short.
+    /// just before one, max over j of Σ_{r_i ≥ r_j} (c_i + r_j + b / 2), with c_i its context
+    /// now (the last report plus what the worker's measured speed added since, at most the
+    /// progress slack; the whole slack before a speed is known) and b / 2 the mean partial
+    /// block. Lengths known to the coordinator are what lets it admit far more than
+    /// Σ (L + G) without running short; the plan leaves 1 % of the cache free (vLLM's
+    /// watermark) for what it gets wrong.
     /// - Complexity: O(running admissions × log).
-    func projectedPeak(of worker: WorkerID, adding candidate: (context: Int, remaining: Int)?, blockSize: Int) -> Int {
+    public func projectedPeak(
+        of worker: WorkerID, adding candidate: (context: Int, remaining: Int)?, blockSize: Int, now: Seconds
+    ) -> Int {
+        let speed = tokensPerSecond[worker]
         var rows: [(context: Int, remaining: Int)] = []
         for batch in running.values where batch.worker == worker {
             guard let member = batch.members.first else { continue }
-            let context = member.inputTokens + batch.progressTokens
-            rows.append((context, max(0, batch.reservedTokens - context)))
+            let ahead = speed.map { min(Double(Self.progressSlack), $0 * max(0, now - batch.progressAt)) } ?? Double(Self.progressSlack)
+            let total = batch.reservedTokens
+            let context = min(total, member.inputTokens + batch.progressTokens + Int(ahead.rounded(.up)))
+            rows.append((context, max(0, total - context)))
         }
         if let candidate { rows.append(candidate) }
         rows.sort { $0.remaining > $1.remaining }
         var peak = 0
         var held = 0
         for (count, row) in rows.enumerated() {
-            held += row.context + blockSize + Self.progressSlack
+            held += row.context + blockSize / 2
             peak = max(peak, held + (count + 1) * row.remaining)
         }
         return peak
@@ -117,8 +154,10 @@ extension Scheduler {
             case .firstComeFirstServed:
                 key = (-arrival, 0, 0)
             case .responseRatio(let aging):
-                let service = Double(max(1, member.prediction.expected))
-                let waited = max(0, now - arrival) / max(secondsPerToken, 1e-6)
+                // T_p of the request alone (its prefill and its predicted decoding), as the
+                // estimator gives it: what it costs, prompt included.
+                let service = max(batch.estimatedTime, 1e-6)
+                let waited = max(0, now - arrival)
                 key = ((aging * waited + service) / service, -service, -arrival)
             }
             if key > bestKey {
@@ -130,16 +169,16 @@ extension Scheduler {
     }
 
     /// The tail guard: the longest queued request (the oldest of equals) if g · S ≥ ΣS / R,
-    /// with S its predicted remaining length, ΣS the queue's and R the admissions running.
+    /// with S its estimated service time, ΣS the queue's and R the admissions running.
     /// - Complexity: O(queued requests).
     func longestDue(guard factor: Double) -> Int? {
         var best: Int?
-        var bestKey = (longer: -1, older: -Double.infinity)
+        var bestKey = (longer: -Double.infinity, older: -Double.infinity)
         var total = 0.0
         for (index, batch) in queue.enumerated() {
             guard let member = batch.members.first else { continue }
-            total += Double(max(1, member.prediction.expected))
-            let key = (longer: member.prediction.expected, older: -member.request.arrival)
+            total += max(batch.estimatedTime, 0)
+            let key = (longer: batch.estimatedTime, older: -member.request.arrival)
             if key > bestKey {
                 bestKey = key
                 best = index
@@ -147,7 +186,7 @@ extension Scheduler {
         }
         guard let best else { return nil }
         let drain = total / Double(max(1, running.count))
-        return factor * Double(max(1, bestKey.longer)) >= drain ? best : nil
+        return factor * bestKey.longer >= drain ? best : nil
     }
 
     /// KV token slots `member` holds once it has generated `generated` tokens of this
@@ -161,7 +200,18 @@ extension Scheduler {
         case .worstCase:
             tokens = member.inputTokens + limit
         case .predictedUpper:
-            if generated == 0 {
+            if let uncertainty, !uncertainty.trusts(member.request.application) {
+                // An application the guard does not trust (coverage dropped, or no calibration
+                // of its own yet) is planned with the model's own calibrated upper bound (twice
+                // the median without one) and, once it runs, its conditional median: its worst
+                // case, what the guard reserves for static batches, would cost far more
+                // concurrency than the preemptions a wrong plan causes (docs/benchmarks.md
+                // section 7).
+                let upper = member.prediction.modelUpper < member.request.maxNewTokens
+                    ? member.prediction.modelUpper : 2 * member.prediction.expected
+                let plan = generated == 0 ? upper : generated + remainingPrediction(of: member, after: generated).expected
+                tokens = member.inputTokens + min(limit, max(generated + 1, plan))
+            } else if generated == 0 {
                 tokens = member.inputTokens + min(limit, max(1, member.prediction.upper))
             } else {
                 let rest = remainingPrediction(of: member, after: generated)

@@ -25,9 +25,9 @@ public struct Scheduler: Sendable {
     private var nextBatchNumber: UInt64 = 1
     /// Continuous workers: KV token slots reserved by each worker's admissions.
     public internal(set) var reservedTokens: [WorkerID: Int] = [:]
-    /// Continuous workers: measured seconds per generated token of an admission (τ of the
-    /// response ratio), a moving average.
-    public internal(set) var secondsPerToken: Double = 0.05
+    /// Continuous workers: each worker's decoding speed per row, tokens per second, from its
+    /// progress reports (a moving average).
+    public internal(set) var tokensPerSecond: [WorkerID: Double] = [:]
 
     public init(
         configuration: SchedulerConfiguration, predictor: any LengthPredicting, estimator: any BatchTimeEstimating,
@@ -129,12 +129,6 @@ public struct Scheduler: Sendable {
     /// - Complexity: O(β).
     public mutating func complete(_ report: BatchReport, now: Seconds) -> [SchedulerAction] {
         guard let batch = takeRunning(report.batchID) else { return [] }
-        if configuration.continuous != nil {
-            let tokens = report.outputs.reduce(0) { $0 + max(0, $1.generatedTokens) }
-            if tokens > 0, report.duration.isFinite, report.duration > 0 {
-                secondsPerToken = 0.95 * secondsPerToken + 0.05 * (report.duration / Double(tokens))
-            }
-        }
         var outputs: [RequestID: RequestOutput] = [:]
         for output in report.outputs { outputs[output.id] = output }
         var actions: [SchedulerAction] = []

@@ -15,8 +15,10 @@ public struct DispatchedBatch: Sendable, Hashable {
     public var generationCap: Int?
     /// Continuous workers: KV token slots the admission holds in the worker's ledger.
     public var reservedTokens = 0
-    /// Continuous workers: tokens generated so far, from the worker's `progress`.
+    /// Continuous workers: tokens generated so far, from the worker's `progress`, and when
+    /// that was reported (the dispatch, before any report).
     public var progressTokens = 0
+    public var progressAt: Seconds = 0
 
     public var requests: [Request] { members.map(\.request) }
 
