@@ -137,6 +137,9 @@ extension CoordinatorConfiguration {
             help: "Seconds a batch may always run before the batch timeout applies.", check: [.positive]),
         Option("log_level", \.logLevel, help: "Lowest severity logged."),
         Option(
+            "log_format", \.logFormat,
+            help: "Log lines on standard error: text (UTC time, component, level, message) or json (one object per line: ts, level, component, message)."),
+        Option(
             "exit_with_parent", \.exitWithParent,
             help: "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
     ]

@@ -37,6 +37,9 @@ extension WorkerSettings {
             check: [.within(0...86_400)]),
         Option("log_level", \.logLevel, help: "Lowest severity logged."),
         Option(
+            "log_format", \.logFormat,
+            help: "Log lines on standard error: text (UTC time, component, level, message) or json (one object per line)."),
+        Option(
             "exit_with_parent", \.exitWithParent,
             help: "Drain and exit when the parent process exits (for test harnesses and supervisors)."),
     ]
