@@ -16,9 +16,10 @@ extension CoordinatorConfiguration {
     private typealias Option = ConfigOption<CoordinatorConfiguration>
 
     private static let endpointOptions: [Option] = [
-        Option("client_endpoint", \.clientEndpoint, "ENDPOINT", help: "ROUTER endpoint for clients."),
-        Option("worker_endpoint", \.workerEndpoint, "ENDPOINT", help: "ROUTER endpoint for workers."),
-        Option("status_endpoint", \.statusEndpoint, "ENDPOINT", help: "PUB endpoint for the status stream."),
+        Option("client_endpoint", \.clientEndpoint, "ENDPOINT", help: "ROUTER endpoint for clients.", check: [.endpoint(.bind)]),
+        Option("worker_endpoint", \.workerEndpoint, "ENDPOINT", help: "ROUTER endpoint for workers.", check: [.endpoint(.bind)]),
+        Option(
+            "status_endpoint", \.statusEndpoint, "ENDPOINT", help: "PUB endpoint for the status stream.", check: [.endpoint(.bind)]),
     ]
 
     private static let securityOptions: [Option] = [

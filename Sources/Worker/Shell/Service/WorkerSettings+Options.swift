@@ -13,7 +13,7 @@ extension WorkerSettings {
 
     private static let serviceOptions: [Option] = [
         Option("coordinator", \.coordinator, "ENDPOINT", help: "The coordinator's worker endpoint, e.g. tcp://10.0.0.1:5556; required.",
-            defaultNote: "none", check: [.nonEmpty]),
+            defaultNote: "none", check: [.nonEmpty, .endpoint(.connect)]),
         Option("gpu", \.gpu, help: "GPU index on this host; names the worker when --id is not given.", defaultNote: "0",
             check: [.within(0...1023)]),
         Option("id", \.id, "NAME", help: "Worker name, unique in the cluster (1 to 255 bytes).", defaultNote: "HOST-gpuN"),
