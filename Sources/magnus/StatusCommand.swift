@@ -12,8 +12,10 @@ enum StatusCommand {
         .value("status", "ENDPOINT", "The coordinator's status (PUB) endpoint, tcp://HOST:PORT or ipc://PATH.", default: "tcp://127.0.0.1:5557"),
         .flag("follow", "Keep updating until interrupted (default: print one snapshot and exit)."),
         .flag("json", "Print every message as a JSON line (snapshots and events) for tools."),
-        .value("timeout", "SECONDS", "Give up when no status message arrives for this long.", default: "10"),
-        .value("connect-timeout", "SECONDS", "Give up when the connection is not up within this long.", default: "5"),
+        .value("timeout", "SECONDS", "Give up when no status message arrives for this long (default: 10)."),
+        .value(
+            "connect-timeout", "SECONDS",
+            "Give up when the connection is not up within this long (default: 5, or --timeout when that is given: a script that waits for a coordinator still starting)."),
     ] + CurveOptions.specs
 
     static func run(_ arguments: [String]) throws {
@@ -21,8 +23,9 @@ enum StatusCommand {
             command: "magnus status", summary: "show the coordinator's live status", specs: specs, arguments: arguments)
         if let text = options.requestedText { return Console.out(text) }
         let endpoint = try options.endpoint("status")!
-        let timeout = try options.double("timeout", in: 0.1...86_400)!
-        let connectTimeout = try options.double("connect-timeout", in: 0.1...3600)!
+        let givenTimeout = try options.double("timeout", in: 0.1...86_400)
+        let timeout = givenTimeout ?? 10
+        let connectTimeout = try options.double("connect-timeout", in: 0.1...86_400) ?? givenTimeout ?? 5
         let curve = try CurveOptions.parse(options)
         let subscriber = try StatusSubscriber(endpoint: endpoint, curve: curve, watchConnection: true)
         defer { subscriber.close() }

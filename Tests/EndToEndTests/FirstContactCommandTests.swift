@@ -39,6 +39,9 @@ struct FirstContactCommandTests {
         }
         let status = try CommandRun.run("magnus", ["status", "--status", endpoint, "--connect-timeout", "1"], timeout: 20)
         #expect(status.status == 1 && status.errors.contains("no coordinator answering at \(endpoint)"), "\(status.errors)")
+        // A script's --timeout also bounds the wait for the connection (a coordinator still starting).
+        let waiting = try CommandRun.run("magnus", ["status", "--status", endpoint, "--timeout", "2"], timeout: 20)
+        #expect(waiting.status == 1 && waiting.errors.contains("within 2 s") && waiting.seconds >= 1.9, "\(waiting.errors)")
         // The default is 5 s, not the answer timeout (120 s).
         let plain = try CommandRun.run("magnus", ["submit", "--coordinator", endpoint, "--input", "hi"], timeout: 20)
         #expect(plain.status == 1 && plain.seconds >= 4.5 && plain.seconds < 9, "\(plain.seconds) s")
