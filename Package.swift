@@ -103,6 +103,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WorkerShell"], swiftSettings: strict),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "ServiceSupport", "Transport", "Shared"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "MagnusTestSupport"], swiftSettings: strict),
         .testTarget(name: "XGBoostRegressorTests", dependencies: ["XGBoostRegressor"], swiftSettings: strict),
         .testTarget(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README): builds everything — the end-to-end tests start the real
-# executables — then runs the Swift suite and the Python tests (client, HTTP gateway, real engine).
+# executables — then runs the Swift suite and the Python tests (client, HTTP gateway, deploy/, real engine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,13 @@ if python3 -c "import zmq, pytest" 2>/dev/null; then
   python3 -m pytest -q -rs clients/python/tests   # -rs: say why a test was skipped (no fastapi, no promtool)
 else
   echo "SKIPPED: python client tests need pyzmq and pytest (pip install -r clients/python/requirements-test.txt)"
+fi
+
+echo "== deploy checks (deploy/tests: Kubernetes schemas, Dockerfile lint, systemd units, the coordinator pod on loopback)"
+if python3 -c "import yaml, pytest" 2>/dev/null; then
+  python3 -m pytest -q -rs deploy/tests   # -rs: say why a check was skipped (no kubernetes-validate, no hadolint)
+else
+  echo "SKIPPED: deploy checks need PyYAML and pytest (pip install -r deploy/requirements-test.txt)"
 fi
 
 echo "== python engine tests (engine/tests)"

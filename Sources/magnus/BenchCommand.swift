@@ -32,7 +32,7 @@ enum BenchCommand {
     static func run(_ arguments: [String]) throws {
         let options = try CommandOptions(
             command: "magnus bench", summary: "policies side by side in the simulator", specs: specs, arguments: arguments)
-        if options.wantsHelp { return Console.out(options.help) }
+        if let text = options.requestedText { return Console.out(text) }
         let seeds = try options.list("seeds").map { list throws(UsageError) -> [UInt64] in
             try list.map { text throws(UsageError) -> UInt64 in
                 guard let seed = UInt64(text) else { throw UsageError("magnus bench: bad seed '\(text)'") }

@@ -31,7 +31,7 @@ enum BenchCoordinatorCommand {
         let options = try CommandOptions(
             command: "magnus bench-coordinator", summary: "coordinator throughput and dispatch latency over loopback",
             specs: specs, arguments: arguments)
-        if options.wantsHelp { return Console.out(options.help) }
+        if let text = options.requestedText { return Console.out(text) }
         guard let profile = EngineProfile.named(options.string("profile")!) else { throw UsageError("unknown profile") }
         guard let sync = SQLiteSynchronous(rawValue: options.string("log-sync")!) else {
             throw UsageError("--log-sync must be full or normal")

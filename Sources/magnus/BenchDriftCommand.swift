@@ -35,7 +35,7 @@ enum BenchDriftCommand {
         let options = try CommandOptions(
             command: "magnus bench-drift", summary: "workload drift with and without retraining, in the simulator",
             specs: specs, arguments: arguments)
-        if options.wantsHelp { return Console.out(options.help) }
+        if let text = options.requestedText { return Console.out(text) }
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
         let tasks = options.list("tasks")!
         let source: WorkloadSource

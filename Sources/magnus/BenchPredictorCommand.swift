@@ -27,7 +27,7 @@ enum BenchPredictorCommand {
         let options = try CommandOptions(
             command: "magnus bench-predictor", summary: "length-predictor accuracy on real data", specs: specs,
             arguments: arguments)
-        if options.wantsHelp { return Console.out(options.help) }
+        if let text = options.requestedText { return Console.out(text) }
         let data = options.string("data")!
         guard FileManager.default.fileExists(atPath: data) else {
             throw UsageError("magnus bench-predictor: data folder \(data) not found; pass --data DIR (the shared/data task files)")

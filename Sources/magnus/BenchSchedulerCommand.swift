@@ -18,7 +18,7 @@ enum BenchSchedulerCommand {
         let options = try CommandOptions(
             command: "magnus bench-scheduler", summary: "submit and dispatch cost versus queue depth", specs: specs,
             arguments: arguments)
-        if options.wantsHelp { return Console.out(options.help) }
+        if let text = options.requestedText { return Console.out(text) }
         let seed = UInt64(try options.int("seed", in: 0...Int.max)!)
         guard let profile = EngineProfile.named(options.string("profile")!) else {
             throw UsageError("magnus bench-scheduler: unknown profile")

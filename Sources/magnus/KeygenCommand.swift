@@ -21,6 +21,7 @@ enum KeygenCommand {
                     + "\n\nNAME names the peer (letters, digits, '.', '_', '-'). Give NAME.pub to the coordinator's allowlist"
                     + " (--worker-keys or --client-keys: a file of keys or a folder of .pub files); keep NAME.key on the peer.")
         }
+        if let text = options.requestedText { return Console.out(text) }
         guard options.positional.count == 1, let name = options.positional.first else {
             throw UsageError("magnus keygen: give one NAME (see --help)")
         }

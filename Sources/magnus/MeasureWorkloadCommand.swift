@@ -13,7 +13,7 @@ enum MeasureWorkloadCommand {
         let options = try CommandOptions(
             command: "magnus measure-workload", summary: "measure per-task token-length statistics", specs: specs,
             arguments: arguments)
-        if options.wantsHelp { return Console.out(options.help) }
+        if let text = options.requestedText { return Console.out(text) }
         let data = options.string("data")!
         guard FileManager.default.fileExists(atPath: data) else {
             throw UsageError("magnus measure-workload: data folder \(data) not found; pass --data DIR")

@@ -15,10 +15,14 @@ let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] 
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--version" || arguments.first == "version" {
+    Console.out(MagnusVersion.line("magnus"))
+    Console.exit(0)
+}
 guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
     Console.out("magnus: batch LLM serving by generation-length prediction\n\nCommands:")
     for command in commands { Console.out("  \(command.name.padding(18))\(command.summary)") }
-    Console.out("\nRun `magnus COMMAND --help` for a command's options.")
+    Console.out("\nRun `magnus COMMAND --help` for a command's options, `magnus --version` for the version.")
     Console.exit(arguments.isEmpty ? 2 : 0)
 }
 guard let command = commands.first(where: { $0.name == name }) else {

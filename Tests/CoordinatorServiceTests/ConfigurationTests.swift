@@ -51,6 +51,7 @@ struct ConfigurationTests {
         "batch_timeout_factor": (["4"], "4"),
         "batch_timeout_floor_s": (["60"], "60"),
         "log_level": (["debug"], #""debug""#),
+        "log_format": (["json"], #""json""#),
         "exit_with_parent": ([], "true"),
         "log_path": (["state/c.sqlite"], #""state/c.sqlite""#),
         "log_sync": (["normal"], #""normal""#),

@@ -87,6 +87,31 @@ struct CoordinatorRuntimeTests {
         #expect(h.runtime.snapshot(now: h.now).workersLost == 1)
     }
 
+    @Test func aDepartedWorkerIsShownDownForAMinute() throws {
+        var h = RuntimeHarness()
+        _ = h.join("w1")
+        _ = h.join("w2")
+        #expect(h.runtime.snapshot(now: h.now).workers.map(\.state) == ["idle", "idle"])
+        // w1 goes silent and is declared lost: the next snapshot shows it down, not gone.
+        h.now = 2
+        _ = h.fromWorker("w2", .heartbeat(HeartbeatMessage()))
+        h.now = 3.5
+        _ = h.fromWorker("w2", .heartbeat(HeartbeatMessage()))
+        #expect(h.tick().events.contains { $0.kind == .workerDown && $0.worker == WorkerID("w1") })
+        let after = h.runtime.snapshot(now: 4)
+        #expect(after.workers.map(\.worker.rawValue) == ["w2", "w1"])
+        let down = try #require(after.workers.last)
+        #expect(down.state == WorkerStatus.down && down.batchID == nil && down.gpu == RuntimeHarness.capabilities.gpu)
+        #expect(h.runtime.snapshot(now: 30).workers.last?.stateSeconds == 26.5, "counted from the snapshot that first missed it (the tick's, at 3.5 s)")
+        // A minute later it is gone; one that comes back under its name is no longer down.
+        #expect(h.runtime.snapshot(now: 64.5).workers.map(\.worker.rawValue) == ["w2"])
+        _ = h.fromWorker("w2", .goodbye(GoodbyeMessage()))
+        #expect(h.runtime.snapshot(now: 65).workers.map(\.state) == [WorkerStatus.down])
+        h.now = 66
+        _ = h.join("w2")
+        #expect(h.runtime.snapshot(now: 66).workers.map(\.state) == ["idle"])
+    }
+
     @Test func helloWhileHoldingABatchRequeuesIt() throws {
         var h = RuntimeHarness()
         _ = h.submit("a")

@@ -12,7 +12,8 @@ struct WorkerSettingsTests {
         let examples: [String: [String]] = [
             "coordinator": ["tcp://10.0.0.1:5556"], "gpu": ["3"], "id": ["n1-g3"], "profile": ["a100-llama2-7b"],
             "time_scale": ["50"], "jitter": ["0.1"], "seed": ["9"], "heartbeat_interval_s": ["0.5"], "drain_timeout_s": ["5"],
-            "log_level": ["debug"], "exit_with_parent": [], "continuous": [], "engine": ["real"], "model": ["tiny-random"], "device": ["cpu"],
+            "log_level": ["debug"], "log_format": ["json"], "exit_with_parent": [], "continuous": [], "engine": ["real"],
+            "model": ["tiny-random"], "device": ["cpu"],
             "kv_budget_bytes": ["1000000"], "engine_venv": ["venv"], "engine_dir": ["engine"], "engine_threads": ["2"],
             "engine_timeout_s": ["30"], "engine_start_timeout_s": ["60"], "engine_max_restarts": ["1"],
         ]

@@ -119,4 +119,26 @@ struct AuthenticationTests {
         #expect(try snapshot(try keys.client("monitor")))
         cluster.removeFiles()
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theCommandsSayARefusedKeyIsARefusedKey() throws {
+        let keys = try Keys(names: ["coordinator", "client", "intruder"])
+        let cluster = try Cluster(
+            workers: 0, timeScale: 400,
+            coordinatorArguments: coordinatorArguments(
+                keys, workers: try keys.file("workers.txt", with: ["client"]), clients: try keys.file("clients.txt", with: ["client"]),
+                extra: ["--status-auth", "curve"]),
+            clientKeys: try keys.client("client"))
+        defer { cluster.stop() }
+        let intruder = ["--curve-secret-key-file", keys.path("intruder.key"), "--coordinator-key", keys.path("coordinator.pub")]
+        let submit = try CommandRun.run("magnus", ["submit", "--coordinator", cluster.clientEndpoint, "--input", "hi"] + intruder)
+        #expect(submit.status == 1 && submit.seconds < 4, "\(submit.seconds) s")
+        #expect(submit.errors.contains("authentication failed at \(cluster.clientEndpoint): the coordinator refused this client's CURVE key"), "\(submit.errors)")
+        let status = try CommandRun.run("magnus", ["status", "--status", cluster.statusEndpoint] + intruder)
+        #expect(status.status == 1 && status.errors.contains("authentication failed") && status.errors.contains("status_keys"), "\(status.errors)")
+        let keyless = try CommandRun.run("magnus", ["submit", "--coordinator", cluster.clientEndpoint, "--input", "hi"])
+        #expect(keyless.status == 1 && keyless.errors.contains("the coordinator requires CURVE"), "\(keyless.errors)")
+        cluster.stop()
+        cluster.removeFiles()
+    }
 }

@@ -10,6 +10,9 @@ import Transport
 public final class MagnusClient {
     public let endpoint: String
     private let socket: ZMQSocket
+    /// The connection events until first contact (`contact(timeout:)`), when asked for.
+    private var watch: ConnectionWatch?
+    private let usesCurve: Bool
 
     /// Connects (asynchronously: the coordinator may start later; messages wait for it).
     /// - Parameters:
@@ -17,23 +20,32 @@ public final class MagnusClient {
     ///   - identity: a fixed routing id, so that a reconnecting client keeps its address.
     ///   - curve: this client's keypair and the coordinator's public key, when the
     ///     coordinator authenticates clients.
+    ///   - watchConnection: record the connection events until `contact(timeout:)`, so that
+    ///     a failed first contact says why (nobody there, key refused, security mismatch).
     public init(
-        endpoint: String, context: ZMQContext? = nil, identity: String? = nil, curve: CurveClientKeys? = nil
+        endpoint: String, context: ZMQContext? = nil, identity: String? = nil, curve: CurveClientKeys? = nil,
+        watchConnection: Bool = false
     ) throws(ZMQError) {
         self.endpoint = endpoint
+        usesCurve = curve != nil
         let context = if let context { context } else { try ZMQContext() }
         socket = try context.socket(.dealer, linger: 0)
         if let identity { try socket.setRoutingID(identity) }
         try curve?.apply(to: socket)
         try socket.setSendHighWaterMark(100_000)
         try socket.setReceiveHighWaterMark(100_000)
+        if watchConnection { watch = try ConnectionWatch(socket) }
         try socket.connect(endpoint)
     }
 
-    deinit { socket.close() }
+    deinit { close() }
 
     /// Closes the socket; later calls trap.
-    public func close() { socket.close() }
+    public func close() {
+        watch?.stop()
+        watch = nil
+        socket.close()
+    }
 
     // MARK: - Sending
 
@@ -79,6 +91,35 @@ public final class MagnusClient {
             if case .pong(let pong) = reply, pong.nonce == nonce { return pong }
         }
         return nil
+    }
+
+    /// First contact: pings and waits for the pong, at most `timeout` seconds; call it before
+    /// sending anything else (other replies meanwhile are dropped). With `watchConnection`, a
+    /// refused key or a security mismatch ends the wait at once, and the error says which.
+    /// - Throws: `ContactError` ("no coordinator answering at …", "authentication failed at
+    ///   …"), or `ZMQError`.
+    @discardableResult
+    public func contact(timeout: Double = 5) throws -> PongMessage {
+        defer {
+            watch?.stop()
+            watch = nil
+        }
+        let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        try ping(nonce: nonce)
+        let clock = MonotonicClock()
+        while clock.now < timeout {
+            if let reply = try receive(timeout: min(0.05, max(0, timeout - clock.now))) {
+                if case .pong(let pong) = reply, pong.nonce == nonce { return pong }
+                continue
+            }
+            try watch?.update()
+            if watch?.report.isDecisive == true { break }
+        }
+        try watch?.update()
+        let report = watch?.report ?? ContactReport()
+        throw ContactError(
+            endpoint: endpoint, report: report,
+            description: report.failure(endpoint: endpoint, waited: timeout, role: .client, usingCurve: usesCurve))
     }
 
     // MARK: - Load

@@ -66,16 +66,39 @@ public struct PacedLoad {
         public var responseTimes: [Double] = []
         public var generatedTokens = 0
         public var predictionErrors: [Double] = []
+
+        public init() {}
     }
 
     public let client: MagnusClient
     public let items: [Item]
     public let resubmission: Resubmission
+    /// Whether the items are sent again and again until stopped (`run`'s `shouldStop`).
+    public let repeating: Bool
 
-    public init(client: MagnusClient, items: [Item], resubmission: Resubmission = .never) {
+    /// - Parameter repeating: send the items in rounds until stopped: round r sends each
+    ///   item again `r` periods later (a period is the schedule's span plus one mean gap),
+    ///   its id suffixed `-rR` so that it is a new request.
+    public init(client: MagnusClient, items: [Item], resubmission: Resubmission = .never, repeating: Bool = false) {
+        precondition(!repeating || !items.isEmpty, "nothing to repeat")
         self.client = client
         self.items = items.sorted { $0.at < $1.at }
         self.resubmission = resubmission
+        self.repeating = repeating
+    }
+
+    /// Items to send in all: `items.count`, or unbounded when repeating.
+    public var total: Int { repeating ? Int.max : items.count }
+
+    /// The `index`-th item to send.
+    func item(_ index: Int) -> Item {
+        let (round, position) = index.quotientAndRemainder(dividingBy: items.count)
+        guard round > 0 else { return items[position] }
+        let span = items[items.count - 1].at
+        var item = items[position]
+        item.at += Double(round) * (span + span / Double(items.count))
+        item.submit.id = RequestID("\(item.submit.id.rawValue)-r\(round)")
+        return item
     }
 
     /// Sends every item on time and waits up to `drainTimeout` seconds after the last for
@@ -110,24 +133,26 @@ public struct PacedLoad {
         var deadline = Double.infinity
         while true {
             let now = clock.now
-            if !outcome.interrupted && next < items.count && shouldStop() {
+            if !outcome.interrupted && next < total && shouldStop() {
                 outcome.interrupted = true
                 deadline = now + min(drainTimeout, 5)
             }
-            while !outcome.interrupted && next < items.count && items[next].at <= now {
-                try client.submit(items[next].submit)
-                sentAt[items[next].submit.id] = clock.now
+            var upcoming = next < total ? item(next) : nil
+            while !outcome.interrupted, let due = upcoming, due.at <= now {
+                try client.submit(due.submit)
+                sentAt[due.submit.id] = clock.now
                 if resubmission.isActive {
-                    unanswered[items[next].submit.id] = clock.now
-                    submits[items[next].submit.id] = items[next].submit
+                    unanswered[due.submit.id] = clock.now
+                    submits[due.submit.id] = due.submit
                 }
                 outcome.submitted += 1
                 next += 1
+                upcoming = next < total ? item(next) : nil
             }
-            if next == items.count && deadline == .infinity { deadline = clock.now + drainTimeout }
-            if final.count == outcome.submitted && (next == items.count || outcome.interrupted) { break }
+            if next == total && deadline == .infinity { deadline = clock.now + drainTimeout }
+            if final.count == outcome.submitted && (next == total || outcome.interrupted) { break }
             if clock.now > deadline { break }
-            let wait = next < items.count && !outcome.interrupted ? max(0, min(0.05, items[next].at - clock.now)) : 0.1
+            let wait = !outcome.interrupted ? upcoming.map { max(0, min(0.05, $0.at - clock.now)) } ?? 0.1 : 0.1
             if resubmission.isActive && clock.now >= nextPing {
                 nextPing = clock.now + resubmission.pingInterval
                 try client.ping(nonce: "load")
@@ -148,7 +173,7 @@ public struct PacedLoad {
                         final.insert(result.id)
                         unanswered[result.id] = nil
                         outcome.answered += 1
-                        outcome.responseTimes.append(clock.now - (sentAt[result.id] ?? clock.now))
+                        outcome.responseTimes.append(clock.now - (sentAt.removeValue(forKey: result.id) ?? clock.now))
                         outcome.generatedTokens += result.generatedTokens
                         outcome.predictionErrors.append(Double(abs(result.predictedTokens - result.generatedTokens)))
                     }

@@ -7,7 +7,7 @@ let configuration = Console.parsedOrExit { () throws(UsageError) in
     try CoordinatorOptions.parse(Array(CommandLine.arguments.dropFirst()))
 }
 
-let log = ServiceLog(component: "coordinator", minimum: configuration.logLevel)
+let log = ServiceLog(component: "coordinator", minimum: configuration.logLevel, format: configuration.logFormat)
 let service: CoordinatorService
 do {
     // The service chooses its models on its own thread: the log store's, else the training data's, else the prior.

@@ -8,7 +8,7 @@ let parsed = Console.parsedOrExit { () throws(UsageError) in
     try WorkerOptions.parse(Array(CommandLine.arguments.dropFirst()))
 }
 
-let log = ServiceLog(component: "worker \(parsed.configuration.id)", minimum: parsed.logLevel)
+let log = ServiceLog(component: "worker \(parsed.configuration.id)", minimum: parsed.logLevel, format: parsed.logFormat)
 // `--engine real`: start the engine process first; its hello gives the capabilities.
 let realEngine: TransformersEngine?
 if let settings = parsed.realEngine {

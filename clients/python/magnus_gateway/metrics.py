@@ -14,7 +14,7 @@ from .status_stream import StatusView
 #: Request latency buckets, seconds: LLM answers take from milliseconds (simulated) to minutes.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
-WORKER_STATES = ("connected", "idle", "busy", "running")
+WORKER_STATES = ("connected", "idle", "busy", "running", "down")
 
 # snapshot field -> (metric name without _total, help) for the coordinator's running totals
 _TOTALS = {
@@ -108,7 +108,7 @@ class StatusCollector:
         yield errors
         workers = snapshot.get("workers") if isinstance(snapshot.get("workers"), list) else []
         by_state: Dict[str, int] = {state: 0 for state in WORKER_STATES}
-        batches = CounterMetricFamily("magnus_worker_completed_batches", "Batches each connected worker completed.",
+        batches = CounterMetricFamily("magnus_worker_completed_batches", "Batches each worker completed.",
                                       labels=["worker"])
         sequences = GaugeMetricFamily("magnus_worker_running_sequences",
                                       "Requests each continuous worker runs (continuous policies).", labels=["worker"])
@@ -133,7 +133,8 @@ class StatusCollector:
             completed = _number(worker.get("completed_batches"))
             if isinstance(worker.get("worker"), str) and completed is not None:
                 batches.add_metric([worker["worker"]], completed)
-        states = GaugeMetricFamily("magnus_workers", "Connected workers by state.", labels=["state"])
+        states = GaugeMetricFamily("magnus_workers", "Workers by state (down: left or lost within the last minute).",
+                                   labels=["state"])
         for state, count in sorted(by_state.items()):
             states.add_metric([state], float(count))
         yield states

@@ -2,10 +2,11 @@ import Shared
 
 extension CoordinatorRuntime {
     /// The status snapshot at `now`.
-    /// - Complexity: O(workers + completions in the window × log).
+    /// - Complexity: O(workers × log + completions in the window × log).
     public mutating func snapshot(now: Double) -> StatusSnapshot {
         let summary = metrics.summary(at: now)
-        let workerStates = workers.values.sorted { $0.id < $1.id }.map { record in
+        // Connected workers, then those that left within a minute (`down`).
+        let workerStates = departedWorkers.merge(workers.values.sorted { $0.id < $1.id }.map { record in
             let size = record.batch.flatMap { scheduler.running[$0]?.members.count }
             var status = WorkerStatus(
                 worker: record.id, state: record.status, batchID: record.batch, batchSize: size,
@@ -17,7 +18,7 @@ extension CoordinatorRuntime {
                     capacityTokens: capacity.kvTokenSlots, preemptions: record.preemptions)
             }
             return status
-        }
+        }, now: now)
         return StatusSnapshot(
             time: now, queueDepth: scheduler.queuedRequestCount, queuedBatches: scheduler.queue.count,
             runningBatches: scheduler.running.count, workers: workerStates, completed: metrics.completed,

@@ -28,6 +28,8 @@ public struct CoordinatorRuntime: Sendable {
     var nextDeadlineScan: Double = 0
     /// Bad messages per worker in this status interval (their warnings are rate-limited).
     var badMessages: [RoutingID: Int] = [:]
+    /// Workers that left recently, shown `down` in status snapshots for a while.
+    var departedWorkers = DepartedWorkers()
     /// When draining began, and when it gives up on running batches.
     public internal(set) var drainDeadline: Double?
     /// True once a drain has finished: the shell may exit.

@@ -16,9 +16,10 @@ extension CoordinatorConfiguration {
     private typealias Option = ConfigOption<CoordinatorConfiguration>
 
     private static let endpointOptions: [Option] = [
-        Option("client_endpoint", \.clientEndpoint, "ENDPOINT", help: "ROUTER endpoint for clients."),
-        Option("worker_endpoint", \.workerEndpoint, "ENDPOINT", help: "ROUTER endpoint for workers."),
-        Option("status_endpoint", \.statusEndpoint, "ENDPOINT", help: "PUB endpoint for the status stream."),
+        Option("client_endpoint", \.clientEndpoint, "ENDPOINT", help: "ROUTER endpoint for clients.", check: [.endpoint(.bind)]),
+        Option("worker_endpoint", \.workerEndpoint, "ENDPOINT", help: "ROUTER endpoint for workers.", check: [.endpoint(.bind)]),
+        Option(
+            "status_endpoint", \.statusEndpoint, "ENDPOINT", help: "PUB endpoint for the status stream.", check: [.endpoint(.bind)]),
     ]
 
     private static let securityOptions: [Option] = [
@@ -136,6 +137,9 @@ extension CoordinatorConfiguration {
             "batch_timeout_floor_s", \.runtime.batchTimeoutFloor, "SECONDS",
             help: "Seconds a batch may always run before the batch timeout applies.", check: [.positive]),
         Option("log_level", \.logLevel, help: "Lowest severity logged."),
+        Option(
+            "log_format", \.logFormat,
+            help: "Log lines on standard error: text (UTC time, component, level, message) or json (one object per line: ts, level, component, message)."),
         Option(
             "exit_with_parent", \.exitWithParent,
             help: "Drain and exit when the parent process exits (for test harnesses and supervisors)."),

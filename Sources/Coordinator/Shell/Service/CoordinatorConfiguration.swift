@@ -57,6 +57,8 @@ public struct CoordinatorConfiguration: Sendable, Hashable {
     public var seed: UInt64 = 42
     /// The lowest severity logged.
     public var logLevel = LogLevel.info
+    /// The shape of the log lines (text or JSON).
+    public var logFormat = LogFormat.text
     /// Stop (drain) when the process that started the coordinator exits.
     public var exitWithParent = false
     /// The log store, retention and retraining (flat keys: see `StorageConfiguration`).

@@ -13,14 +13,14 @@ public enum CoordinatorOptions {
 
     /// Parses `arguments` (without the program name): the defaults, then the config file,
     /// then the flags.
-    /// - Returns: the validated configuration, or nil when `--help` was asked for (the help
-    ///   text is then in `help`).
+    /// - Returns: the validated configuration, or nil when `--help` or `--version` was asked
+    ///   for (the text to print is then in `help`).
     public static func parse(_ arguments: [String]) throws(UsageError) -> (configuration: CoordinatorConfiguration?, help: String) {
         let options = try CommandOptions.flagsOnly(
             command: "magnus-coordinator",
             summary: "the Magnus scheduler: takes requests from clients, batches them by predicted length and serves them on workers",
             specs: specs, arguments: arguments)
-        guard !options.wantsHelp else { return (nil, options.help) }
+        if let text = options.requestedText { return (nil, text) }
         var configuration = try options.string("config").map { path throws(UsageError) in try CoordinatorConfiguration.load(path: path) }
             ?? CoordinatorConfiguration()
         try CoordinatorConfiguration.schema.apply(options, to: &configuration)

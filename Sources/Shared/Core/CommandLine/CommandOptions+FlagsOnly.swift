@@ -5,7 +5,7 @@ extension CommandOptions {
         command: String, summary: String, specs: [OptionSpec], arguments: [String]
     ) throws(UsageError) -> CommandOptions {
         let options = try CommandOptions(command: command, summary: summary, specs: specs, arguments: arguments)
-        guard options.wantsHelp || options.positional.isEmpty else {
+        guard options.requestedText != nil || options.positional.isEmpty else {
             throw UsageError("\(command): unexpected argument '\(options.positional[0])' (see --help)")
         }
         return options

@@ -10,6 +10,8 @@ public struct CommandOptions: Sendable {
     public private(set) var positional: [String] = []
     /// Whether `--help` was given.
     public private(set) var wantsHelp = false
+    /// Whether `--version` was given.
+    public private(set) var wantsVersion = false
 
     public init(command: String, summary: String, specs: [OptionSpec], arguments: [String]) throws(UsageError) {
         self.command = command
@@ -21,6 +23,10 @@ public struct CommandOptions: Sendable {
             index += 1
             if argument == "--help" || argument == "-h" {
                 wantsHelp = true
+                continue
+            }
+            if argument == "--version" {
+                wantsVersion = true
                 continue
             }
             guard argument.hasPrefix("--") else {
@@ -68,7 +74,17 @@ public struct CommandOptions: Sendable {
             lines.append(padded + right)
         }
         lines.append("  --help                      Show this help.")
+        lines.append("  --version                   Show the version and the wire protocol version.")
         return lines.joined(separator: "\n")
+    }
+
+    /// What `--help` or `--version` asks to print instead of running the command (help wins
+    /// when both are given); nil when neither was given. The version line names the program,
+    /// the first word of `command`.
+    public var requestedText: String? {
+        if wantsHelp { return help }
+        if wantsVersion { return MagnusVersion.line(String(command.split(separator: " ").first ?? Substring(command))) }
+        return nil
     }
 
     public func flag(_ name: String) -> Bool { flags.contains(name) }

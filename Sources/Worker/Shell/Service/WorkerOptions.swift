@@ -21,17 +21,19 @@ public enum WorkerOptions {
         /// Set for `--continuous`: the iteration-level simulated engine runs instead.
         public var continuousEngine: SimulatedContinuousEngine?
         public var logLevel: LogLevel
+        public var logFormat: LogFormat
         /// Set for `--engine real`: the worker then starts a `TransformersEngine` instead.
         public var realEngine: RealEngineSettings?
     }
 
-    /// Parses `arguments` (without the program name); nil with the help text for `--help`.
+    /// Parses `arguments` (without the program name); nil with the text to print for `--help`
+    /// or `--version`.
     public static func parse(_ arguments: [String]) throws(UsageError) -> (parsed: Parsed?, help: String) {
         let options = try CommandOptions.flagsOnly(
             command: "magnus-worker",
             summary: "one GPU of a Magnus cluster: pulls batches from the coordinator and runs them on its engine",
             specs: specs, arguments: arguments)
-        guard !options.wantsHelp else { return (nil, options.help) }
+        if let text = options.requestedText { return (nil, text) }
         var settings = WorkerSettings()
         try WorkerSettings.schema.apply(options, to: &settings)
         try WorkerSettings.schema.validate(settings, context: "magnus-worker", namingKeys: false)
@@ -58,6 +60,7 @@ public enum WorkerOptions {
             Parsed(
                 configuration: configuration, engine: engine,
                 continuousEngine: settings.continuous ? SimulatedContinuousEngine(profile: profile) : nil, logLevel: settings.logLevel,
+                logFormat: settings.logFormat,
                 realEngine: try realEngineSettings(settings)),
             options.help
         )

@@ -13,7 +13,7 @@ extension WorkerSettings {
 
     private static let serviceOptions: [Option] = [
         Option("coordinator", \.coordinator, "ENDPOINT", help: "The coordinator's worker endpoint, e.g. tcp://10.0.0.1:5556; required.",
-            defaultNote: "none", check: [.nonEmpty]),
+            defaultNote: "none", check: [.nonEmpty, .endpoint(.connect)]),
         Option("gpu", \.gpu, help: "GPU index on this host; names the worker when --id is not given.", defaultNote: "0",
             check: [.within(0...1023)]),
         Option("id", \.id, "NAME", help: "Worker name, unique in the cluster (1 to 255 bytes).", defaultNote: "HOST-gpuN"),
@@ -39,6 +39,9 @@ extension WorkerSettings {
             "drain_timeout_s", \.drainTimeout, "SECONDS", help: "On SIGINT/SIGTERM, how long to finish the running batch.",
             check: [.within(0...86_400)]),
         Option("log_level", \.logLevel, help: "Lowest severity logged."),
+        Option(
+            "log_format", \.logFormat,
+            help: "Log lines on standard error: text (UTC time, component, level, message) or json (one object per line)."),
         Option(
             "exit_with_parent", \.exitWithParent,
             help: "Drain and exit when the parent process exits (for test harnesses and supervisors)."),

@@ -27,6 +27,8 @@ public struct WorkerSettings: Sendable, Hashable {
     public var drainTimeout: Double = 60
     /// The lowest severity logged.
     public var logLevel = LogLevel.info
+    /// The shape of the log lines (text or JSON).
+    public var logFormat = LogFormat.text
     /// Drain and exit when the parent process exits.
     public var exitWithParent = false
     /// The simulated GPU or the real engine.

@@ -1,7 +1,9 @@
 /// One worker as the status snapshot shows it.
 public struct WorkerStatus: Codable, Sendable, Hashable {
     public var worker: WorkerID
-    /// `connected` (welcomed, not ready yet), `idle` (ready, waiting for a batch) or `busy`.
+    /// `connected` (welcomed, not ready yet), `idle` (ready, waiting for a batch), `busy`, or
+    /// `down` (`WorkerStatus.down`: gone, lost or left, within the last minute; `stateSeconds`
+    /// counts from its departure, and coordinators before 0.18 drop such a worker at once).
     public var state: String
     /// The batch it runs, when busy.
     public var batchID: BatchID?
@@ -17,6 +19,9 @@ public struct WorkerStatus: Codable, Sendable, Hashable {
     /// Continuous workers: its running sequences, KV slots reserved for them and in all, and
     /// preemptions so far (absent for static workers).
     public var continuous: ContinuousWorkerStatus?
+
+    /// The state of a worker that left the cluster recently.
+    public static let down = "down"
 
     public init(
         worker: WorkerID, state: String, batchID: BatchID?, batchSize: Int?, stateSeconds: Double,
