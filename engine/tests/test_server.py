@@ -158,13 +158,23 @@ def test_bad_options_fail_clearly():
         (["--endpoint", "ipc:///no/such/folder/e.sock"], "does not exist"),
         (["--endpoint", "ipc:///tmp/e.sock", "--kv-budget-bytes", "-5"], "kv-budget-bytes"),
         (["--endpoint", "ipc:///tmp/e.sock", "--model", "/no/such/model"], "no such file"),
-        (["--endpoint", "ipc:///tmp/e.sock", "--max-running", "4"], "--max-running needs --continuous"),
-        (["--endpoint", "ipc:///tmp/e.sock", "--kv-blocks", "8"], "--kv-blocks needs --continuous"),
-        (["--endpoint", "ipc:///tmp/e.sock", "--continuous", "--block-size", "2"], "--block-size must be at least 4"),
-        (["--endpoint", "ipc:///tmp/e.sock", "--continuous", "--kv-blocks", "0"], "--kv-blocks must be >= 1"),
-        (["--endpoint", "ipc:///tmp/e.sock", "--continuous", "--max-running", "0"], "--max-running"),
     ]:
         done = subprocess.run([sys.executable, "-m", "magnus_engine", *args], capture_output=True, text=True,
                               env=env, timeout=120)
         assert done.returncode != 0
         assert needle in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--max-running", "4"], "--max-running needs --continuous"),
+    (["--kv-blocks", "8"], "--kv-blocks needs --continuous"),
+    (["--continuous", "--block-size", "2"], "--block-size must be at least 4"),
+    (["--continuous", "--kv-blocks", "0"], "--kv-blocks must be >= 1"),
+    (["--continuous", "--max-running", "0"], "--max-running"),
+])
+def test_bad_continuous_options_fail_clearly(args, needle):
+    env = dict(os.environ, PYTHONPATH=str(ENGINE_DIR))
+    done = subprocess.run([sys.executable, "-m", "magnus_engine", "--endpoint", "ipc:///tmp/e.sock", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode != 0
+    assert needle in done.stderr, done.stderr
