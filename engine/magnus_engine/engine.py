@@ -2,7 +2,9 @@
 
 ``Engine.handle(frames)`` is the whole behaviour of the server for one message; the server
 module only moves frames between the socket and this method. Every failure becomes a reply:
-malformed or refused requests an ``error``, a batch that does not fit an ``oom``.
+malformed or refused requests an ``error``, a batch that does not fit an ``oom``. With
+``start_continuous`` the engine also serves ``cb_add``, ``cb_poll`` and ``cb_cancel`` (see
+``continuous``); ``close`` stops that mode's threads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import torch
 
 from . import __version__
+from .continuous import ContinuousBatcher, ContinuousSettings, default_kv_blocks
 from .generation import BatchGenerator
 from .memory import check_budget, host_memory_total, is_allocation_failure
 from .models import LoadedModel
@@ -22,13 +25,21 @@ from .protocol import (
     PROTOCOL_VERSION,
     ErrorCode,
     ProtocolError,
+    cb_added_reply,
+    cb_cancelled_reply,
+    cb_events_reply,
     decode,
     error_reply,
     oom_reply,
+    parse_cb_add,
+    parse_cb_cancel,
+    parse_cb_poll,
     parse_count_tokens,
     parse_run,
     result_reply,
 )
+
+CONTINUOUS_TYPES = ("cb_add", "cb_poll", "cb_cancel")
 
 
 @dataclass
@@ -59,6 +70,21 @@ class Engine:
         self.generator = BatchGenerator(loaded, use_chat_template=settings.use_chat_template,
                                         max_new_tokens_cap=settings.max_new_tokens_cap)
         self.batches_run = 0
+        self.continuous: ContinuousBatcher | None = None
+
+    def start_continuous(self, settings: ContinuousSettings, seed: int = 0) -> ContinuousBatcher:
+        """Allocates the paged KV cache and starts the continuous generation loop (``--continuous``).
+        ``settings.kv_blocks`` 0 sizes the cache with ``default_kv_blocks`` from the KV budget."""
+        kv_blocks = settings.kv_blocks or default_kv_blocks(
+            self.loaded.geometry.kv_bytes_per_token, self.settings.kv_budget_bytes, settings,
+            self.generator.max_new_tokens_cap, self.loaded.max_context_tokens)
+        self.continuous = ContinuousBatcher(self.generator, settings, kv_blocks, seed=seed)
+        return self.continuous
+
+    def close(self) -> None:
+        """Stops the continuous mode's threads, if started. Idempotent."""
+        if self.continuous is not None:
+            self.continuous.close()
 
     # Dispatch
 
@@ -73,10 +99,13 @@ class Engine:
                 return self.hello(), False
             if kind == "count_tokens":
                 return self.count_tokens(message), False
+            if kind in CONTINUOUS_TYPES:
+                return self.handle_continuous(kind, message), False
             if kind == "shutdown":
                 return {"v": PROTOCOL_VERSION, "type": "bye"}, True
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE,
-                                f"unknown message type {kind!r} (hello, run, count_tokens, shutdown)")
+                                f"unknown message type {kind!r} (hello, run, count_tokens, cb_add, cb_poll, "
+                                f"cb_cancel, shutdown)")
         except ProtocolError as exc:
             return error_reply(exc.code, exc.message), False
         except Exception as exc:  # noqa: BLE001 - the server must answer and keep serving
@@ -118,6 +147,7 @@ class Engine:
             "eos_token_ids": list(loaded.eos_token_ids),
             # rows may carry a continuation (bounded decoding) and report finish_reason
             "continuation": True,
+            **({"continuous": self.continuous.describe()} if self.continuous is not None else {}),
         }
 
     def count_tokens(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +155,29 @@ class Engine:
         counts = self.generator.count_tokens(request.texts, chat=request.chat)
         return {"v": PROTOCOL_VERSION, "type": "token_counts", "counts": counts, "chat": request.chat}
 
+    def handle_continuous(self, kind: str, message: dict[str, Any]) -> dict[str, Any]:
+        """``cb_add``, ``cb_poll`` and ``cb_cancel``; refused unless started with ``--continuous``."""
+        batcher = self.continuous
+        if batcher is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_TYPE,
+                                f"{kind!r} needs an engine started with --continuous")
+        if kind == "cb_add":
+            ids, running, waiting = batcher.add(parse_cb_add(message).rows)
+            return cb_added_reply(ids, running, waiting)
+        if kind == "cb_poll":
+            events, running, waiting, kv_used = batcher.poll(parse_cb_poll(message).wait_ms)
+            return cb_events_reply(events, running, waiting, kv_used, batcher.kv_capacity_tokens)
+        cancelled, unknown = batcher.cancel(parse_cb_cancel(message).ids)
+        return cb_cancelled_reply(cancelled, unknown)
+
     def run(self, message: dict[str, Any]) -> dict[str, Any]:
+        if self.continuous is not None:
+            # The continuous loop shares the model: pause it between two steps for the batch.
+            with self.continuous.paused():
+                return self._run(message)
+        return self._run(message)
+
+    def _run(self, message: dict[str, Any]) -> dict[str, Any]:
         request = parse_run(message)
         started = time.perf_counter()
         rows = request.rows

@@ -140,13 +140,27 @@ class BatchGenerator:
         ids = self.loaded.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(row) for row in ids]
 
+    def capped(self, max_new_tokens: int) -> int:
+        """A request's token limit after the engine's cap."""
+        return min(int(max_new_tokens), self.max_new_tokens_cap)
+
+    def encode_prompts(self, prompts: Sequence[str],
+                       continuations: Sequence[str] | None = None) -> tuple[list[list[int]], list[list[int]]]:
+        """The token ids the model is fed for each request (rendered prompt, then its continuation)
+        and the ids of each continuation alone (for decoding new text in its context). Static
+        batches and the continuous mode both tokenise through here. Cost: one tokenizer pass."""
+        suffixes = list(continuations) if continuations is not None else [""] * len(prompts)
+        encoded = self._encode([self.render(p) + c for p, c in zip(prompts, suffixes)], rendered=True)
+        tokenizer = self.loaded.tokenizer
+        continuation_ids = [tokenizer(c, add_special_tokens=False)["input_ids"] if c else [] for c in suffixes]
+        return encoded, continuation_ids
+
     def prepare(self, prompts: Sequence[str], max_new_tokens: Sequence[int],
                 continuations: Sequence[str] | None = None) -> PreparedBatch:
         """Tokenises and left-pads a batch; caps each row's limit at ``max_new_tokens_cap``.
         A row's continuation (text it generated in an earlier, capped batch) follows its
         rendered prompt, after the assistant header, so generation resumes where it stopped."""
-        suffixes = list(continuations) if continuations is not None else [""] * len(prompts)
-        encoded = self._encode([self.render(p) + c for p, c in zip(prompts, suffixes)], rendered=True)
+        encoded, continuation_ids = self.encode_prompts(prompts, continuations)
         width = max(len(ids) for ids in encoded)
         pad_id = self.loaded.tokenizer.pad_token_id
         input_ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
@@ -155,9 +169,7 @@ class BatchGenerator:
             if ids:
                 input_ids[row, width - len(ids):] = torch.tensor(ids, dtype=torch.long)
                 attention[row, width - len(ids):] = 1
-        limits = [min(int(n), self.max_new_tokens_cap) for n in max_new_tokens]
-        tokenizer = self.loaded.tokenizer
-        continuation_ids = [tokenizer(c, add_special_tokens=False)["input_ids"] if c else [] for c in suffixes]
+        limits = [self.capped(n) for n in max_new_tokens]
         return PreparedBatch(input_ids=input_ids, attention_mask=attention,
                              input_tokens=[len(ids) for ids in encoded], limits=limits,
                              continuation_ids=continuation_ids)
@@ -175,22 +187,53 @@ class BatchGenerator:
             return whole[len(before):]
         return tokenizer.decode(body, skip_special_tokens=True)
 
+    def row_result(self, tokens: Sequence[int], limit: int, continuation_ids: list[int],
+                   input_tokens: int) -> RowResult:
+        """A request's result from the tokens generated for it (padding after an EOS allowed):
+        counted by ``count_generated``, text decoded before the EOS in the context of its
+        continuation. Static batches and the continuous mode both finish rows here.
+        Cost: O(limit) plus a few decodes."""
+        eos_ids = self.loaded.eos_token_ids
+        count = count_generated(tokens, eos_ids, limit)
+        body = list(tokens[:count])
+        ended_with_eos = bool(body) and body[-1] in eos_ids
+        if ended_with_eos:
+            body = body[:-1]
+        text = self.decode_new(body, continuation_ids)
+        if not ended_with_eos:
+            # A row cut at its limit can end inside a multi-byte character: leave that
+            # character's tokens out of the text (they stay counted) so that the text, which
+            # a continuation feeds back, is exact; the model generates them again when it
+            # resumes (a continued answer may so count up to three tokens twice).
+            held = 0
+            while text.endswith("\ufffd") and held < 4 and len(body) > 1:
+                body = body[:-1]
+                held += 1
+                text = self.decode_new(body, continuation_ids)
+        return RowResult(text=text, generated_tokens=count, input_tokens=input_tokens,
+                         finish_reason="eos" if ended_with_eos else "length")
+
     # Generation
+
+    def greedy_config(self, max_new_tokens: int):
+        """The generation settings of every request: greedy (no sampling, one beam), stopping
+        at the model's EOS ids or after ``max_new_tokens``."""
+        from transformers import GenerationConfig
+
+        tokenizer = self.loaded.tokenizer
+        return GenerationConfig(
+            do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
+            pad_token_id=tokenizer.pad_token_id, eos_token_id=list(self.loaded.eos_token_ids),
+            bos_token_id=getattr(tokenizer, "bos_token_id", None),
+        )
 
     def generate(self, batch: PreparedBatch) -> BatchResult:
         """Runs the batch to completion. Allocation failures propagate (the caller turns them
         into an ``oom`` reply with ``self.step_counter.steps``)."""
-        from transformers import GenerationConfig
-
         loaded = self.loaded
         device = loaded.device
-        tokenizer = loaded.tokenizer
         self.step_counter.steps = 0
-        config = GenerationConfig(
-            do_sample=False, num_beams=1, max_new_tokens=batch.max_new_tokens,
-            pad_token_id=tokenizer.pad_token_id, eos_token_id=list(loaded.eos_token_ids),
-            bos_token_id=getattr(tokenizer, "bos_token_id", None),
-        )
+        config = self.greedy_config(batch.max_new_tokens)
         criteria = _row_limit_criteria(batch.padded_input_tokens, batch.limits, self.step_counter)
         started = time.perf_counter()
         with torch.inference_mode():
@@ -202,27 +245,12 @@ class BatchGenerator:
             torch.cuda.synchronize(device)
         wall = time.perf_counter() - started
         new_tokens = sequences[:, batch.padded_input_tokens:].tolist()
-        rows = []
-        for index, tokens in enumerate(new_tokens):
-            count = count_generated(tokens, loaded.eos_token_ids, batch.limits[index])
-            body = tokens[:count]
-            ended_with_eos = bool(body) and body[-1] in loaded.eos_token_ids
-            if ended_with_eos:
-                body = body[:-1]
-            context = batch.continuation_ids[index] if batch.continuation_ids else []
-            text = self.decode_new(body, context)
-            if not ended_with_eos:
-                # A row cut at its limit can end inside a multi-byte character: leave that
-                # character's tokens out of the text (they stay counted) so that the text, which
-                # a continuation feeds back, is exact; the model generates them again when it
-                # resumes (a continued answer may so count up to three tokens twice).
-                held = 0
-                while text.endswith("\ufffd") and held < 4 and len(body) > 1:
-                    body = body[:-1]
-                    held += 1
-                    text = self.decode_new(body, context)
-            rows.append(RowResult(text=text, generated_tokens=count, input_tokens=batch.input_tokens[index],
-                                  finish_reason="eos" if ended_with_eos else "length"))
+        rows = [
+            self.row_result(tokens, batch.limits[index],
+                            batch.continuation_ids[index] if batch.continuation_ids else [],
+                            batch.input_tokens[index])
+            for index, tokens in enumerate(new_tokens)
+        ]
         return BatchResult(
             rows=rows, padded_input_tokens=batch.padded_input_tokens,
             generated_max=max(r.generated_tokens for r in rows),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PROTOCOL_VERSION = 1
+CB_POLL_MAX_WAIT_MS = 5000  # the longest a cb_poll may wait for an event
 
 
 class ErrorCode:
@@ -68,6 +69,27 @@ class CountTokensRequest:
     chat: bool = False
 
 
+@dataclass(frozen=True)
+class CbAddRequest:
+    """A ``cb_add`` message: requests to admit to the continuous batch (ids not already there)."""
+
+    rows: tuple[RowRequest, ...]
+
+
+@dataclass(frozen=True)
+class CbPollRequest:
+    """A ``cb_poll`` message: wait up to ``wait_ms`` for at least one event."""
+
+    wait_ms: int
+
+
+@dataclass(frozen=True)
+class CbCancelRequest:
+    """A ``cb_cancel`` message: drop these requests (running or waiting)."""
+
+    ids: tuple[Any, ...]
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -103,12 +125,10 @@ def decode(frames: list[bytes]) -> dict[str, Any]:
     return message
 
 
-def parse_run(message: dict[str, Any]) -> RunRequest:
-    """Validates a ``run`` message; raises ProtocolError naming the offending field."""
-    batch_id = message.get("batch_id")
-    if not _is_id(batch_id):
-        raise ProtocolError(ErrorCode.BAD_MESSAGE, '"batch_id" must be a string or an integer')
-    requests = message.get("requests")
+def _parse_rows(requests: Any, scope: str) -> tuple[RowRequest, ...]:
+    """Validates the ``requests`` list of a ``run`` or ``cb_add`` message: a non-empty list of
+    objects with a unique id, a prompt, ``max_new_tokens`` >= 1 and an optional continuation.
+    ``scope`` names what the ids must be unique in. Cost: O(rows)."""
     if not isinstance(requests, list) or not requests:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, '"requests" must be a non-empty list')
     rows = []
@@ -121,7 +141,7 @@ def parse_run(message: dict[str, Any]) -> RunRequest:
         if not _is_id(row_id):
             raise ProtocolError(ErrorCode.BAD_MESSAGE, f'{where}."id" must be a string or an integer')
         if row_id in seen:
-            raise ProtocolError(ErrorCode.BAD_MESSAGE, f'{where}."id" {row_id!r} appears twice in the batch')
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f'{where}."id" {row_id!r} appears twice in the {scope}')
         seen.add(row_id)
         prompt = item.get("prompt")
         if not isinstance(prompt, str):
@@ -135,7 +155,40 @@ def parse_run(message: dict[str, Any]) -> RunRequest:
         if not isinstance(continuation, str):
             raise ProtocolError(ErrorCode.BAD_MESSAGE, f'{where}."continuation" must be a string')
         rows.append(RowRequest(id=row_id, prompt=prompt, max_new_tokens=limit, continuation=continuation))
-    return RunRequest(batch_id=batch_id, rows=tuple(rows))
+    return tuple(rows)
+
+
+def parse_run(message: dict[str, Any]) -> RunRequest:
+    """Validates a ``run`` message; raises ProtocolError naming the offending field."""
+    batch_id = message.get("batch_id")
+    if not _is_id(batch_id):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, '"batch_id" must be a string or an integer')
+    return RunRequest(batch_id=batch_id, rows=_parse_rows(message.get("requests"), "batch"))
+
+
+def parse_cb_add(message: dict[str, Any]) -> CbAddRequest:
+    """Validates a ``cb_add`` message (its requests are checked as a ``run``'s rows are)."""
+    return CbAddRequest(rows=_parse_rows(message.get("requests"), "message"))
+
+
+def parse_cb_poll(message: dict[str, Any]) -> CbPollRequest:
+    """Validates a ``cb_poll`` message."""
+    wait_ms = message.get("wait_ms")
+    if not _is_int(wait_ms) or not 0 <= wait_ms <= CB_POLL_MAX_WAIT_MS:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE,
+                            f'"wait_ms" must be an integer from 0 to {CB_POLL_MAX_WAIT_MS}')
+    return CbPollRequest(wait_ms=wait_ms)
+
+
+def parse_cb_cancel(message: dict[str, Any]) -> CbCancelRequest:
+    """Validates a ``cb_cancel`` message."""
+    ids = message.get("ids")
+    if not isinstance(ids, list) or not ids:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, '"ids" must be a non-empty list')
+    for index, value in enumerate(ids):
+        if not _is_id(value):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f'ids[{index}] must be a string or an integer')
+    return CbCancelRequest(ids=tuple(ids))
 
 
 def parse_count_tokens(message: dict[str, Any]) -> CountTokensRequest:
@@ -185,6 +238,53 @@ def oom_reply(batch_id: Any, step: int, required_bytes: int, available_bytes: in
     if message:
         reply["message"] = message
     return reply
+
+
+def cb_added_reply(ids: list[Any], running: int, waiting: int) -> dict[str, Any]:
+    """The reply to an accepted ``cb_add``: the ids admitted, in message order, and the
+    continuous batch's request counts just after."""
+    return {"v": PROTOCOL_VERSION, "type": "cb_added", "ids": list(ids),
+            "running": int(running), "waiting": int(waiting)}
+
+
+def cb_events_reply(events: list[dict[str, Any]], running: int, waiting: int,
+                    kv_used_tokens: int, kv_capacity_tokens: int) -> dict[str, Any]:
+    """The reply to a ``cb_poll``: the events since the last poll, in the order they happened,
+    and the state of the continuous batch and its KV cache."""
+    return {"v": PROTOCOL_VERSION, "type": "cb_events", "events": events,
+            "running": int(running), "waiting": int(waiting),
+            "kv_used_tokens": int(kv_used_tokens), "kv_capacity_tokens": int(kv_capacity_tokens)}
+
+
+def cb_cancelled_reply(ids: list[Any], unknown_ids: list[Any]) -> dict[str, Any]:
+    """The reply to a ``cb_cancel``: the ids dropped, and those the engine did not hold."""
+    return {"v": PROTOCOL_VERSION, "type": "cb_cancelled", "ids": list(ids), "unknown_ids": list(unknown_ids)}
+
+
+def first_token_event(request_id: Any, after_s: float) -> dict[str, Any]:
+    """A request's first generated token, ``after_s`` seconds after its ``cb_add``."""
+    return {"event": "first_token", "id": request_id, "after_s": _seconds(after_s)}
+
+
+def progress_event(request_id: Any, generated_tokens: int) -> dict[str, Any]:
+    """A running request has generated ``generated_tokens`` tokens so far."""
+    return {"event": "progress", "id": request_id, "generated_tokens": int(generated_tokens)}
+
+
+def finished_event(request_id: Any, text: str, generated_tokens: int, eos: bool,
+                   input_tokens_seen: int, wall_seconds: float, preemptions: int = 0) -> dict[str, Any]:
+    """A request that ended: ``finished`` is true when it emitted EOS, false when it stopped at
+    its ``max_new_tokens``; ``finish_reason`` says the same in the words of ``run``'s outputs;
+    ``preemptions`` counts the times the engine took its KV cache back and recomputed it."""
+    return {"event": "finished", "id": request_id, "text": text, "generated_tokens": int(generated_tokens),
+            "finished": bool(eos), "finish_reason": "eos" if eos else "length",
+            "input_tokens_seen": int(input_tokens_seen), "wall_seconds": _seconds(wall_seconds),
+            "preemptions": int(preemptions)}
+
+
+def failed_event(request_id: Any, code: str, message: str) -> dict[str, Any]:
+    """A request the engine could not finish: ``code`` is ``out_of_memory`` or ``internal``."""
+    return {"event": "failed", "id": request_id, "code": code, "message": message}
 
 
 def error_reply(code: str, message: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The engine server process: options, start-up, and the ZeroMQ REP loop.
 
-Start-up: parse options, pick the device, load the model, warm it up, optionally cap the
-address space, work out the KV budget, bind the REP socket, then print one JSON line
+Start-up: parse options, pick the device, load the model, warm it up, work out the KV budget,
+with ``--continuous`` allocate the paged KV cache and start the continuous generation loop,
+optionally cap the address space, bind the REP socket, then print one JSON line
 ``{"ready": true, ...}`` on stdout. Logs go to stderr. The loop answers one request at a time
 and stops on ``shutdown``, SIGTERM/SIGINT, or (by default) when the parent process is gone.
 """
@@ -86,6 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
                              "current size + N, so that running out of memory raises a catchable "
                              "error (replied as 'oom') instead of the kernel killing the process. "
                              "0 = no cap (default)")
+    continuous = parser.add_argument_group(
+        "continuous batching",
+        "--continuous adds the cb_add / cb_poll / cb_cancel messages: requests join and leave one "
+        "running batch between decoding steps (transformers' ContinuousBatchingManager, paged KV "
+        "cache). The other options here need --continuous.")
+    continuous.add_argument("--continuous", action="store_true",
+                            help="start the continuous generation loop beside the static 'run' path")
+    continuous.add_argument("--max-running", type=_positive_int, default=None, metavar="N",
+                            help="requests decoded together in one step; more wait (default: 16)")
+    continuous.add_argument("--block-size", type=_positive_int, default=None, metavar="N",
+                            help="tokens per KV-cache block, at least 4 (default: 32)")
+    continuous.add_argument("--kv-blocks", type=_budget, default=None, metavar="N|auto",
+                            help="blocks in the paged KV cache, allocated at start. auto (default): room "
+                                 "for --max-running requests of twice --max-new-tokens-cap tokens (within "
+                                 "the model's context), at most what --kv-budget-bytes holds")
+    continuous.add_argument("--max-batch-tokens", type=_positive_int, default=None, metavar="N",
+                            help="tokens one forward pass may hold; longer prompts are prefilled in "
+                                 "pieces (default: 512)")
     parser.add_argument("--no-warmup", action="store_true",
                         help="skip the one-token warm-up batch at start")
     parser.add_argument("--no-exit-with-parent", action="store_true",
@@ -105,6 +124,27 @@ def validate(options: argparse.Namespace) -> None:
         raise SystemExit(f"error: the folder of the ipc endpoint does not exist: {folder}")
     if options.rlimit_as_headroom_bytes and options.device == "cuda":
         raise SystemExit("error: --rlimit-as-headroom-bytes is for CPU runs (CUDA maps large address ranges)")
+    for name in ("max_running", "block_size", "kv_blocks", "max_batch_tokens"):
+        if getattr(options, name) is not None and not options.continuous:
+            raise SystemExit(f"error: --{name.replace('_', '-')} needs --continuous")
+    if options.block_size is not None and options.block_size < 4:
+        raise SystemExit("error: --block-size must be at least 4")
+    if options.kv_blocks == 0:
+        raise SystemExit("error: --kv-blocks must be >= 1 or auto")
+
+
+def continuous_settings(options: argparse.Namespace):
+    """The ContinuousSettings the options ask for (defaults where not given)."""
+    from .continuous import ContinuousSettings
+
+    defaults = ContinuousSettings()
+    kv_blocks = options.kv_blocks if options.kv_blocks not in (None, AUTO) else 0
+    return ContinuousSettings(
+        max_running=options.max_running or defaults.max_running,
+        block_size=options.block_size or defaults.block_size,
+        kv_blocks=kv_blocks,
+        max_batch_tokens=options.max_batch_tokens or defaults.max_batch_tokens,
+    )
 
 
 def _auto_budget(device, headroom: int) -> int:
@@ -213,11 +253,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.rlimit_as_headroom_bytes and device.type == "cuda":
         log("error: --rlimit-as-headroom-bytes is for CPU runs; the device chosen is cuda")
         return 2
-    if options.rlimit_as_headroom_bytes:
-        address_limit = limit_address_space(options.rlimit_as_headroom_bytes)
-        log(f"address space capped at {address_limit} bytes (RLIMIT_AS)")
-    settings.address_space_limit_bytes = address_limit
-    settings.address_space_headroom_bytes = options.rlimit_as_headroom_bytes
     if options.kv_budget_bytes == AUTO:
         settings.kv_budget_bytes = _auto_budget(device, options.rlimit_as_headroom_bytes)
     else:
@@ -227,13 +262,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"head dim {geometry.head_dim}, {geometry.bytes_per_value} bytes/value, "
         f"{geometry.kv_bytes_per_token} KV bytes/token; KV budget "
         f"{settings.kv_budget_bytes or 'unlimited'} bytes")
+    if options.continuous:
+        # Before the address-space cap: the paged cache and the loop's threads are part of the
+        # process the headroom is measured from.
+        try:
+            batcher = engine.start_continuous(continuous_settings(options), seed=options.seed)
+        except (MemoryError, RuntimeError, ValueError) as exc:
+            log(f"error: could not start the continuous mode: {type(exc).__name__}: {exc}")
+            engine.close()
+            return 1
+        described = batcher.describe()
+        log(f"continuous mode: KV cache of {described['kv_capacity_tokens']} tokens in blocks of "
+            f"{described['block_size']}, up to {described['max_running']} running requests, "
+            f"{described['max_batch_tokens']} tokens per step")
+    if options.rlimit_as_headroom_bytes:
+        address_limit = limit_address_space(options.rlimit_as_headroom_bytes)
+        log(f"address space capped at {address_limit} bytes (RLIMIT_AS)")
+    settings.address_space_limit_bytes = address_limit
+    settings.address_space_headroom_bytes = options.rlimit_as_headroom_bytes
     ready = {
         "ready": True, "pid": os.getpid(), "model": loaded.display_name, "device": device.type,
         "kv_budget_bytes": settings.kv_budget_bytes, "threads": torch.get_num_threads(),
         "load_seconds": round(time.perf_counter() - started, 3),
     }
+    if engine.continuous is not None:
+        ready["continuous"] = engine.continuous.describe()
     try:
         serve(engine, options.endpoint, not options.no_exit_with_parent, ready)
     except KeyboardInterrupt:
         log("interrupted; stopping")
+    finally:
+        # Stop the continuous loop at the end of its step (its threads are daemons: without this
+        # the exit would cut them off wherever they are).
+        engine.close()
     return 0

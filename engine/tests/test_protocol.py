@@ -7,12 +7,22 @@ import pytest
 from magnus_engine.protocol import (
     ErrorCode,
     ProtocolError,
+    cb_added_reply,
+    cb_cancelled_reply,
+    cb_events_reply,
     decode,
     encode,
     error_reply,
+    failed_event,
+    finished_event,
+    first_token_event,
     oom_reply,
+    parse_cb_add,
+    parse_cb_cancel,
+    parse_cb_poll,
     parse_count_tokens,
     parse_run,
+    progress_event,
     result_reply,
 )
 
@@ -108,3 +118,88 @@ def test_parse_run_reads_a_continuation():
         parse_run({"type": "run", "batch_id": 1, "requests": [
             {"id": "a", "prompt": "x", "max_new_tokens": 3, "continuation": 7}]})
     assert info.value.code == ErrorCode.BAD_MESSAGE
+
+
+def test_parse_cb_add_reads_rows_like_run():
+    add = parse_cb_add({"type": "cb_add", "requests": [
+        {"id": "a", "prompt": "x", "max_new_tokens": 3, "continuation": "so far"},
+        {"id": 7, "prompt": "", "max_new_tokens": 1},
+    ]})
+    assert [(r.id, r.prompt, r.max_new_tokens, r.continuation) for r in add.rows] == [
+        ("a", "x", 3, "so far"), (7, "", 1, "")]
+
+
+@pytest.mark.parametrize(
+    "requests, needle",
+    [
+        (None, '"requests"'),
+        ([], '"requests"'),
+        ("x", '"requests"'),
+        ([5], "requests[0] must be an object"),
+        ([{"prompt": "x", "max_new_tokens": 1}], 'requests[0]."id"'),
+        ([{"id": 1.5, "prompt": "x", "max_new_tokens": 1}], 'requests[0]."id"'),
+        ([{"id": True, "prompt": "x", "max_new_tokens": 1}], 'requests[0]."id"'),
+        ([{"id": 1, "max_new_tokens": 1}], 'requests[0]."prompt"'),
+        ([{"id": 1, "prompt": 3, "max_new_tokens": 1}], 'requests[0]."prompt"'),
+        ([{"id": 1, "prompt": "x"}], 'requests[0]."max_new_tokens"'),
+        ([{"id": 1, "prompt": "x", "max_new_tokens": 0}], 'requests[0]."max_new_tokens"'),
+        ([{"id": 1, "prompt": "x", "max_new_tokens": True}], 'requests[0]."max_new_tokens"'),
+        ([{"id": 1, "prompt": "x", "max_new_tokens": "4"}], 'requests[0]."max_new_tokens"'),
+        ([{"id": 1, "prompt": "x", "max_new_tokens": 1, "continuation": 7}], 'requests[0]."continuation"'),
+        ([{"id": 1, "prompt": "x", "max_new_tokens": 1}, {"id": 1, "prompt": "y", "max_new_tokens": 1}],
+         'requests[1]."id" 1 appears twice in the message'),
+    ],
+)
+def test_parse_cb_add_rejects_malformed(requests, needle):
+    message = {"type": "cb_add"} if requests is None else {"type": "cb_add", "requests": requests}
+    with pytest.raises(ProtocolError) as info:
+        parse_cb_add(message)
+    assert info.value.code == ErrorCode.BAD_MESSAGE
+    assert needle in info.value.message
+
+
+def test_parse_cb_poll():
+    assert parse_cb_poll({"type": "cb_poll", "wait_ms": 0}).wait_ms == 0
+    assert parse_cb_poll({"type": "cb_poll", "wait_ms": 5000}).wait_ms == 5000
+    for bad in ({}, {"wait_ms": -1}, {"wait_ms": 5001}, {"wait_ms": True}, {"wait_ms": "10"}, {"wait_ms": 1.5},
+                {"wait_ms": None}):
+        with pytest.raises(ProtocolError) as info:
+            parse_cb_poll({"type": "cb_poll", **bad})
+        assert info.value.code == ErrorCode.BAD_MESSAGE and '"wait_ms"' in info.value.message
+
+
+def test_parse_cb_cancel():
+    assert parse_cb_cancel({"type": "cb_cancel", "ids": ["a", 2]}).ids == ("a", 2)
+    for bad, needle in [({}, '"ids"'), ({"ids": []}, '"ids"'), ({"ids": "a"}, '"ids"'),
+                        ({"ids": ["a", 1.5]}, "ids[1]"), ({"ids": [True]}, "ids[0]"), ({"ids": [None]}, "ids[0]")]:
+        with pytest.raises(ProtocolError) as info:
+            parse_cb_cancel({"type": "cb_cancel", **bad})
+        assert info.value.code == ErrorCode.BAD_MESSAGE and needle in info.value.message
+
+
+def test_continuous_replies_and_events():
+    events = [
+        first_token_event("a", 0.1234567),
+        progress_event("a", 16),
+        finished_event("a", "你好", 17, True, 40, 1.5, preemptions=1),
+        finished_event(2, "cut", 8, False, 12, 0.5),
+        failed_event("b", ErrorCode.OUT_OF_MEMORY, "DefaultCPUAllocator: can't allocate memory"),
+    ]
+    assert events[0] == {"event": "first_token", "id": "a", "after_s": 0.123457}
+    assert events[1] == {"event": "progress", "id": "a", "generated_tokens": 16}
+    assert events[2] == {"event": "finished", "id": "a", "text": "你好", "generated_tokens": 17, "finished": True,
+                         "finish_reason": "eos", "input_tokens_seen": 40, "wall_seconds": 1.5, "preemptions": 1}
+    assert events[3]["finished"] is False and events[3]["finish_reason"] == "length"
+    assert events[4] == {"event": "failed", "id": "b", "code": "out_of_memory",
+                         "message": "DefaultCPUAllocator: can't allocate memory"}
+    added = cb_added_reply(["a", 2], 1, 1)
+    polled = cb_events_reply(events, 1, 0, 64, 1024)
+    cancelled = cb_cancelled_reply(["a"], [9])
+    assert added == {"v": 1, "type": "cb_added", "ids": ["a", 2], "running": 1, "waiting": 1}
+    assert polled["type"] == "cb_events" and polled["events"] == events
+    assert (polled["running"], polled["waiting"], polled["kv_used_tokens"], polled["kv_capacity_tokens"]) == (
+        1, 0, 64, 1024)
+    assert cancelled == {"v": 1, "type": "cb_cancelled", "ids": ["a"], "unknown_ids": [9]}
+    for reply in (added, polled, cancelled):
+        assert json.loads(encode(reply)) == reply
+    assert "你好".encode() in encode(polled)

@@ -82,6 +82,75 @@ def test_sigterm_stops_the_server(start_engine):
     assert not os.path.exists(engine.endpoint[len("ipc://"):])  # cleaned up on the way out
 
 
+def test_continuous_mode_over_the_socket(start_engine):
+    engine = start_engine(*TINY, "--continuous", "--kv-blocks", "32", "--block-size", "16", "--max-running", "4",
+                          "--max-new-tokens-cap", "48")
+    assert engine.ready["continuous"]["kv_capacity_tokens"] == 512
+    hello = engine.request({"v": 1, "type": "hello"})
+    assert hello["continuous"] == {"kv_capacity_tokens": 512, "block_size": 16, "max_running": 4,
+                                   "max_batch_tokens": 512}
+
+    added = engine.request({"v": 1, "type": "cb_add", "requests": [
+        {"id": "r1", "prompt": "Correct: he go home", "max_new_tokens": 20},
+        {"id": 2, "prompt": "Hi", "max_new_tokens": 30, "continuation": "Hello"},
+        {"id": "gone", "prompt": "Tell me a long story", "max_new_tokens": 48}]})
+    assert added["type"] == "cb_added" and added["ids"] == ["r1", 2, "gone"]
+    assert added["running"] + added["waiting"] == 3
+    again = engine.request({"v": 1, "type": "cb_add", "requests": [{"id": "r1", "prompt": "x", "max_new_tokens": 1}]})
+    assert again["type"] == "error" and again["code"] == "bad_message" and "already" in again["message"]
+    cancelled = engine.request({"v": 1, "type": "cb_cancel", "ids": ["gone"]})
+    assert cancelled == {"v": 1, "type": "cb_cancelled", "ids": ["gone"], "unknown_ids": []}
+
+    events, ended = [], set()
+    for _ in range(100):
+        polled = engine.request({"v": 1, "type": "cb_poll", "wait_ms": 500})
+        assert polled["type"] == "cb_events" and polled["kv_capacity_tokens"] == 512
+        events.extend(polled["events"])
+        ended |= {e["id"] for e in polled["events"] if e["event"] in ("finished", "failed")}
+        if ended >= {"r1", 2}:
+            break
+    finished = {e["id"]: e for e in events if e["event"] == "finished"}
+    assert set(finished) == {"r1", 2} and "gone" not in {e["id"] for e in events}
+    for request_id, prompt, limit, continuation in [("r1", "Correct: he go home", 20, ""), (2, "Hi", 30, "Hello")]:
+        row = {"id": 0, "prompt": prompt, "max_new_tokens": limit, **({"continuation": continuation} if continuation
+                                                                    else {})}
+        alone = engine.request({"v": 1, "type": "run", "batch_id": "x", "requests": [row]})["outputs"][0]
+        assert finished[request_id]["text"] == alone["text"]
+        assert finished[request_id]["generated_tokens"] == alone["generated_tokens"]
+        assert finished[request_id]["input_tokens_seen"] == alone["input_tokens"]
+    assert [e["event"] for e in events if e["id"] == "r1"][0] == "first_token"
+
+    for payload, code in [
+        (b'{"v":1,"type":"cb_poll","wait_ms":-5}', "bad_message"),
+        (b'{"v":1,"type":"cb_poll"}', "bad_message"),
+        (b'{"v":1,"type":"cb_add","requests":[{"id":1,"prompt":"x"}]}', "bad_message"),
+        (b'{"v":1,"type":"cb_cancel","ids":"r1"}', "bad_message"),
+        (b'{"v":2,"type":"cb_poll","wait_ms":0}', "unsupported_version"),
+    ]:
+        reply = engine.request_raw(payload)
+        assert reply["type"] == "error" and reply["code"] == code, reply
+
+    # SIGTERM with a request decoding: the loop stops at the end of its step and the process exits
+    engine.request({"v": 1, "type": "cb_add", "requests": [{"id": "last", "prompt": "Go on", "max_new_tokens": 48}]})
+    engine.process.send_signal(signal.SIGTERM)
+    assert engine.process.wait(timeout=30) == 128 + signal.SIGTERM
+    assert not os.path.exists(engine.endpoint[len("ipc://"):])
+
+
+def test_continuous_engine_shuts_down_on_request(start_engine):
+    engine = start_engine(*TINY, "--continuous", "--kv-blocks", "8")
+    engine.request({"v": 1, "type": "cb_add", "requests": [{"id": 1, "prompt": "Go on", "max_new_tokens": 200}]})
+    assert engine.request({"v": 1, "type": "shutdown"}) == {"v": 1, "type": "bye"}
+    assert engine.process.wait(timeout=30) == 0
+
+
+def test_without_continuous_the_cb_messages_are_unknown(start_engine):
+    engine = start_engine(*TINY)
+    assert "continuous" not in engine.request({"type": "hello"}) and "continuous" not in engine.ready
+    reply = engine.request({"v": 1, "type": "cb_poll", "wait_ms": 0})
+    assert reply["type"] == "error" and reply["code"] == "unknown_type" and "--continuous" in reply["message"]
+
+
 def test_bad_options_fail_clearly():
     env = dict(os.environ, PYTHONPATH=str(ENGINE_DIR))
     for args, needle in [
@@ -94,3 +163,18 @@ def test_bad_options_fail_clearly():
                               env=env, timeout=120)
         assert done.returncode != 0
         assert needle in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--max-running", "4"], "--max-running needs --continuous"),
+    (["--kv-blocks", "8"], "--kv-blocks needs --continuous"),
+    (["--continuous", "--block-size", "2"], "--block-size must be at least 4"),
+    (["--continuous", "--kv-blocks", "0"], "--kv-blocks must be >= 1"),
+    (["--continuous", "--max-running", "0"], "--max-running"),
+])
+def test_bad_continuous_options_fail_clearly(args, needle):
+    env = dict(os.environ, PYTHONPATH=str(ENGINE_DIR))
+    done = subprocess.run([sys.executable, "-m", "magnus_engine", "--endpoint", "ipc:///tmp/e.sock", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode != 0
+    assert needle in done.stderr, done.stderr
