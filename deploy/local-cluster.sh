@@ -13,7 +13,8 @@
 # deploy/setup-engine.sh); requests get --max-new-tokens 64 unless given (a CPU decodes slowly).
 # --policy magnus-ua: uncertainty-aware Magnus (docs/benchmarks.md section 6).
 # --policy magnus-cb (or fcfs-cb, ccb): continuous batching; the workers then run --continuous
-# (iteration-level batching on the simulated engine; docs/benchmarks.md section 7).
+# (iteration-level batching: the simulated engine's paged model, or with --engine real
+# transformers' continuous batching; docs/benchmarks.md section 7).
 # --gateway: also the OpenAI-compatible HTTP gateway (docs/http-gateway.md; needs
 # pip install -r clients/python/requirements-test.txt, skipped with a message otherwise).
 set -euo pipefail
@@ -106,7 +107,6 @@ if [ "$engine" = real ]; then
 fi
 case "$policy" in
   ccb|fcfs-cb|magnus-cb|magnus-cb:*)
-    [ "$engine" = real ] && { echo "local-cluster: --policy $policy needs continuous workers, which run the simulated engine only for now" >&2; exit 2; }
     worker_args+=(--continuous) ;;
 esac
 load_args=()

@@ -49,6 +49,23 @@ import Testing
         #expect(rows.count == 3 && columns.count == 1, "\(rows)")
     }
 
+    @Test func continuousWorkersShowRunningSequencesKVPlanAndPreemptions() {
+        var running = Self.worker("w0", "running")
+        running.continuous = ContinuousWorkerStatus(runningSequences: 37, reservedTokens: 9_000, capacityTokens: 36_000, preemptions: 2)
+        var snapshot = Self.snapshot(workers: [running, Self.worker("w1", WorkerStatus.down)])
+        snapshot.preemptionCount = 5
+        snapshot.firstTokenLatency = LatencySummary(p50: 80, p95: 200, p99: 350, samples: 20)
+        let lines = StatusView.render(snapshot, recentEvents: [])
+        #expect(lines.contains { $0.contains("running") && $0.contains("KV planned") && $0.contains("preempted") })
+        let row = lines.first { $0.hasPrefix("w0") } ?? ""
+        #expect(row.contains("37") && row.contains("25.0 %") && row.hasSuffix("3"), "\(row)")
+        #expect(lines.contains { $0.contains("first token p50 80 ms  p95 200 ms  p99 350 ms") })
+        #expect(lines.contains { $0.contains("preempted 5") })
+        // A static snapshot keeps the batch columns.
+        let plain = StatusView.render(Self.snapshot(workers: [Self.worker("w0", "busy", batch: 7)]), recentEvents: [])
+        #expect(plain.contains { $0.contains("batch") && $0.contains("β") } && !plain.contains { $0.contains("KV planned") })
+    }
+
     @Test func fitsTheTerminalHeightAndWidth() {
         let workers = (0..<40).map { Self.worker("w\($0 < 10 ? "0" : "")\($0)", $0 % 5 == 0 ? WorkerStatus.down : "busy", batch: $0) }
         let events = (0..<8).map { "t=\($0).0 dispatch b\($0) on w\($0)" }

@@ -39,7 +39,9 @@ struct WorkerSettingsTests {
         let continuous = try #require(try WorkerOptions.parse(Self.required + ["--continuous", "--profile", "a100-llama2-7b"]).parsed)
         #expect(continuous.continuousEngine?.profile == .a100Llama2_7B)
         #expect(continuous.continuousEngine?.capabilities.continuous == EngineProfile.a100Llama2_7B.continuousCapacity)
-        #expect(throws: UsageError.self) { try WorkerOptions.parse(Self.required + ["--continuous", "--engine", "real"]) }
+        let realContinuous = try #require(try WorkerOptions.parse(Self.required + ["--continuous", "--engine", "real"]).parsed)
+        #expect(realContinuous.continuousEngine == nil && realContinuous.realEngine?.continuous == true)
+        #expect(realContinuous.realEngine?.arguments(endpoint: "ipc://x").contains("--continuous") == true)
         let real = try #require(
             try WorkerOptions.parse(Self.required + ["--engine", "real", "--gpu", "1", "--device", "cpu", "--kv-budget-bytes", "auto", "--engine-timeout", "9"]).parsed?.realEngine)
         #expect(real.device == "cpu" && real.kvBudgetBytes == nil && real.requestTimeout == 9 && real.cudaVisibleDevices == "1")

@@ -32,11 +32,12 @@ public enum StatusView {
                 + "completed \(s.completed)   failed \(s.failed)")
         header.append(
             "throughput \(Format.fixed(s.throughput, 2)) req/s, \(Format.fixed(s.tokenThroughput, 0)) tok/s "
-                + "(last \(Format.fixed(s.window, 0)) s)   latency \(latency(s.latency))")
+                + "(last \(Format.fixed(s.window, 0)) s)   latency \(latency(s.latency))"
+                + (s.firstTokenLatency.map { "   first token \(latency($0))" } ?? ""))
         header.append(
             "predictor MAE \(s.predictorSamples == 0 ? none : Format.fixed(s.predictorMAE, 1) + " tokens (\(s.predictorSamples) recent)")   "
                 + "OOM \(s.oomCount)  splits \(s.splitCount)  requeues \(s.requeueCount)  continued \(s.continuationCount ?? 0)  "
-                + "workers lost \(s.workersLost)")
+                + (s.preemptionCount.map { "preempted \($0)  " } ?? "") + "workers lost \(s.workersLost)")
         if !s.errors.isEmpty {
             header.append("errors: " + s.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
@@ -81,14 +82,24 @@ public enum StatusView {
         return "p50 \(Format.fixed(l.p50, 0)) ms  p95 \(Format.fixed(l.p95, 0)) ms  p99 \(Format.fixed(l.p99, 0)) ms"
     }
 
-    /// The workers as aligned columns: two header lines, then one row each.
+    /// The workers as aligned columns: two header lines, then one row each. With continuous
+    /// workers among them, the batch columns give way to running sequences, the share of the
+    /// KV cache the coordinator plans for them and preemptions.
     static func workerTable(_ workers: [WorkerStatus]) -> (header: [String], rows: [String]) {
-        let titles = ["worker", "gpu / model", "state", "for s", "batch", "β", "batches done"]
+        let continuous = workers.contains { $0.continuous != nil }
+        let titles = continuous
+            ? ["worker", "gpu / model", "state", "for s", "running", "KV planned", "preempted", "done"]
+            : ["worker", "gpu / model", "state", "for s", "batch", "β", "batches done"]
         let cells = workers.map { w in
-            [
-                w.worker.rawValue, "\(w.gpu) / \(w.model)", w.state, Format.fixed(w.stateSeconds, 1),
-                w.batchID.map { $0.description } ?? none, w.batchSize.map(String.init) ?? none, String(w.completedBatches),
-            ]
+            let common = [w.worker.rawValue, "\(w.gpu) / \(w.model)", w.state, Format.fixed(w.stateSeconds, 1)]
+            guard continuous else {
+                return common + [
+                    w.batchID.map { $0.description } ?? none, w.batchSize.map(String.init) ?? none, String(w.completedBatches),
+                ]
+            }
+            guard let c = w.continuous else { return common + [none, none, none, String(w.completedBatches)] }
+            let planned = c.capacityTokens > 0 ? Format.percent(Double(c.reservedTokens) / Double(c.capacityTokens)) : none
+            return common + [String(c.runningSequences), planned, String(c.preemptions), String(w.completedBatches)]
         }
         let widths = titles.indices.map { column in ([titles] + cells).map { $0[column].count }.max() ?? 0 }
         func line(_ row: [String]) -> String {

@@ -21,9 +21,19 @@ if let settings = parsed.realEngine {
 } else {
     realEngine = nil
 }
+// `--continuous --engine real`: the engine process runs transformers' continuous batching.
+var continuousEngine: (any ContinuousEngine)? = parsed.continuousEngine
+if let realEngine, parsed.realEngine?.continuous == true {
+    do {
+        continuousEngine = try ContinuousTransformersEngine(engine: realEngine)
+    } catch {
+        realEngine.shutdown()
+        Console.fail("magnus-worker: \(error.description)", code: 1)
+    }
+}
 let service = WorkerService(
     configuration: parsed.configuration, engine: realEngine.map { $0 as any InferenceEngine } ?? parsed.engine,
-    continuousEngine: parsed.continuousEngine, log: log)
+    continuousEngine: continuousEngine, log: log)
 do {
     try service.start()
 } catch {

@@ -157,6 +157,7 @@ public struct WorkerSession: Sendable {
             switch report {
             case .result(let result): admissions.remove(result.batchID)
             case .preempted(let preempted): admissions.remove(preempted.batchID)
+            case .fault(let fault): admissions.remove(fault.batchID)
             default: break
             }
             actions.append(.send(report))

@@ -17,10 +17,17 @@ enum EngineCommand: Encodable, Sendable {
     case countTokens(texts: [String], chat: Bool)
     /// Asks the engine to exit after replying.
     case shutdown
+    /// Continuous mode: requests that join the running batch (ids are the admissions').
+    case continuousAdd([(id: String, request: EngineRequest)])
+    /// Continuous mode: the events since the last poll, waiting up to `waitMilliseconds`.
+    case continuousPoll(waitMilliseconds: Int)
+    /// Continuous mode: drops requests.
+    case continuousCancel(ids: [String])
 
     private enum Keys: String, CodingKey {
-        case v, type, texts, chat, requests, id, prompt, continuation
+        case v, type, texts, chat, requests, id, prompt, continuation, ids
         case batchID = "batch_id"
+        case waitMilliseconds = "wait_ms"
         case maxNewTokens = "max_new_tokens"
     }
 
@@ -36,19 +43,33 @@ enum EngineCommand: Encodable, Sendable {
             try container.encode("count_tokens", forKey: .type)
             try container.encode(texts, forKey: .texts)
             try container.encode(chat, forKey: .chat)
+        case .continuousPoll(let wait):
+            try container.encode("cb_poll", forKey: .type)
+            try container.encode(max(0, min(wait, 5000)), forKey: .waitMilliseconds)
+        case .continuousCancel(let ids):
+            try container.encode("cb_cancel", forKey: .type)
+            try container.encode(ids, forKey: .ids)
+        case .continuousAdd(let rows):
+            try container.encode("cb_add", forKey: .type)
+            try Self.encode(rows, into: &container)
         case .run(let batchID, let requests):
             try container.encode("run", forKey: .type)
             try container.encode(batchID, forKey: .batchID)
-            var rows = container.nestedUnkeyedContainer(forKey: .requests)
-            for request in requests {
-                var row = rows.nestedContainer(keyedBy: Keys.self)
-                try row.encode(request.id.rawValue, forKey: .id)
-                try row.encode(request.prompt, forKey: .prompt)
-                // The engine refuses limits below 1; the coordinator never sends them.
-                try row.encode(max(1, request.maxNewTokens), forKey: .maxNewTokens)
-                // Text generated in earlier capped batches: the engine resumes after it.
-                try row.encodeIfPresent(request.continuation, forKey: .continuation)
-            }
+            try Self.encode(requests.map { (id: $0.id.rawValue, request: $0) }, into: &container)
+        }
+    }
+
+    /// The `requests` rows of a `run` or `cb_add`.
+    private static func encode(_ requests: [(id: String, request: EngineRequest)], into container: inout KeyedEncodingContainer<Keys>) throws {
+        var rows = container.nestedUnkeyedContainer(forKey: .requests)
+        for (id, request) in requests {
+            var row = rows.nestedContainer(keyedBy: Keys.self)
+            try row.encode(id, forKey: .id)
+            try row.encode(request.prompt, forKey: .prompt)
+            // The engine refuses limits below 1; the coordinator never sends them.
+            try row.encode(max(1, request.maxNewTokens), forKey: .maxNewTokens)
+            // Text generated before (a capped batch, a preemption): the engine resumes after it.
+            try row.encodeIfPresent(request.continuation, forKey: .continuation)
         }
     }
 

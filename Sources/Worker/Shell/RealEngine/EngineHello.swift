@@ -30,9 +30,24 @@ public struct EngineHello: Sendable, Hashable, Decodable {
     public var chatTemplate: Bool
     /// Whether rows may carry a `continuation` (engines before bounded decoding omit it).
     public var continuation: Bool?
+    /// Set by an engine started with `--continuous`: its paged cache and limits.
+    public var continuous: Continuous?
+
+    /// The continuous mode's figures (docs/real-engine.md, "Continuous mode").
+    public struct Continuous: Sendable, Hashable, Decodable {
+        public var kvCapacityTokens: Int
+        public var blockSize: Int
+        public var maxRunning: Int
+
+        enum CodingKeys: String, CodingKey {
+            case kvCapacityTokens = "kv_capacity_tokens"
+            case blockSize = "block_size"
+            case maxRunning = "max_running"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case engine, model, device, gpu, dtype, layers, continuation
+        case engine, model, device, gpu, dtype, layers, continuation, continuous
         case engineVersion = "engine_version"
         case kvHeads = "kv_heads"
         case headDim = "head_dim"

@@ -16,6 +16,12 @@ enum EngineReply: Sendable {
     case tokenCounts([Int])
     /// The answer to `shutdown`.
     case bye
+    /// Continuous mode: the answer to `cb_add`.
+    case continuousAdded(ids: [String])
+    /// Continuous mode: the answer to `cb_poll`.
+    case continuousEvents(EngineContinuousEvents)
+    /// Continuous mode: the answer to `cb_cancel`.
+    case continuousCancelled
 
     private struct Header: Decodable {
         var v: Int?
@@ -29,6 +35,10 @@ enum EngineReply: Sendable {
 
     private struct Counts: Decodable {
         var counts: [Int]
+    }
+
+    private struct Added: Decodable {
+        var ids: [String]
     }
 
     /// Decodes one reply frame.
@@ -48,6 +58,9 @@ enum EngineReply: Sendable {
             case "oom": return .outOfMemory(try decoder.decode(EngineOutOfMemory.self, from: data))
             case "token_counts": return .tokenCounts(try decoder.decode(Counts.self, from: data).counts)
             case "bye": return .bye
+            case "cb_added": return .continuousAdded(ids: try decoder.decode(Added.self, from: data).ids)
+            case "cb_events": return .continuousEvents(try decoder.decode(EngineContinuousEvents.self, from: data))
+            case "cb_cancelled": return .continuousCancelled
             case "error":
                 let failure = try decoder.decode(Failure.self, from: data)
                 return .error(code: failure.code, message: failure.message)

@@ -32,6 +32,10 @@ public struct RealEngineSettings: Sendable, Hashable {
     public var cudaVisibleDevices: String?
     /// Further `magnus_engine` options, passed as given.
     public var extraArguments: [String] = []
+    /// Start the engine in its continuous mode (transformers' `ContinuousBatchingManager`).
+    public var continuous = false
+    /// Continuous mode: most requests the engine runs at once (nil: the engine's default).
+    public var maxRunning: Int?
 
     public init(model: String = "smollm2") { self.model = model }
 
@@ -40,6 +44,10 @@ public struct RealEngineSettings: Sendable, Hashable {
         var arguments = ["-m", "magnus_engine", "--endpoint", endpoint, "--model", model, "--device", device]
         arguments += ["--kv-budget-bytes", kvBudgetBytes.map(String.init) ?? "auto"]
         if let threads { arguments += ["--threads", String(threads)] }
+        if continuous {
+            arguments.append("--continuous")
+            if let maxRunning { arguments += ["--max-running", String(maxRunning)] }
+        }
         return arguments + extraArguments
     }
 }

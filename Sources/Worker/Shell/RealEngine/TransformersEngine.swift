@@ -202,6 +202,20 @@ public final class TransformersEngine: InferenceEngine {
         }
     }
 
+    /// Continuous mode: sends one `cb_*` command and returns the reply, with the generation
+    /// of the process that answered (a new generation means the requests of the old one are
+    /// gone). A restart before the command is included, as for batches.
+    func continuousExchange(_ command: EngineCommand, what: String) throws(EngineError) -> (reply: EngineReply, generation: Int) {
+        try link.withLock { (link: inout Link) throws(EngineError) -> (reply: EngineReply, generation: Int) in
+            let (reply, _) = try exchange(&link, command, timeout: settings.requestTimeout, what: what)
+            if case .error(let code, let message) = reply, code == "internal" {
+                // The engine keeps serving; the caller fails what it sent.
+                log(.warning, "the engine failed on \(what): \(message)")
+            }
+            return (reply, link.generation)
+        }
+    }
+
     /// Counts tokens with the engine's tokenizer (`chat`: as fed to the model, chat template
     /// included).
     public func countTokens(_ texts: [String], chat: Bool = false) throws(EngineError) -> [Int] {
@@ -422,7 +436,10 @@ public final class TransformersEngine: InferenceEngine {
             kvBudgetBytes: hello.kvBudgetBytes > 0
                 ? hello.kvBudgetBytes : max(hello.memoryBytes, hello.kvBytesPerToken),
             kvBytesPerToken: hello.kvBytesPerToken, maxBatchSize: hello.maxBatchSize, engine: hello.engine,
-            continuation: hello.continuation ?? false)
+            continuation: hello.continuation ?? false,
+            continuous: hello.continuous.map {
+                ContinuousCapacity(kvTokenSlots: $0.kvCapacityTokens, blockSize: $0.blockSize, maxRunning: $0.maxRunning)
+            })
     }
 
     // MARK: - Files

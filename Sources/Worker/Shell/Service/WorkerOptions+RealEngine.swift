@@ -21,6 +21,7 @@ extension WorkerOptions {
         settings.startTimeout = worker.engineStartTimeout ?? settings.startTimeout
         settings.maxRestarts = worker.engineMaxRestarts ?? settings.maxRestarts
         settings.cudaVisibleDevices = worker.gpu.map(String.init)
+        settings.continuous = worker.continuous
         return settings
     }
 }

@@ -18,7 +18,8 @@ public enum WorkerOptions {
     public struct Parsed: Sendable {
         public var configuration: WorkerConfiguration
         public var engine: SimulatedGPUEngine
-        /// Set for `--continuous`: the iteration-level simulated engine runs instead.
+        /// Set for `--continuous` on the simulated engine: the iteration-level simulated engine
+        /// runs instead (with `--engine real`, `realEngine.continuous` is set instead).
         public var continuousEngine: SimulatedContinuousEngine?
         public var logLevel: LogLevel
         public var logFormat: LogFormat
@@ -53,13 +54,11 @@ public enum WorkerOptions {
         configuration.exitWithParent = settings.exitWithParent
         configuration.curve = try CurveOptions.parse(options)
         let engine = SimulatedGPUEngine(profile: profile, seed: settings.seed ?? UInt64(gpu), jitterSigma: settings.jitter)
-        if settings.continuous && settings.engine == .real {
-            throw UsageError("magnus-worker: --continuous runs the simulated engine only for now (the real engine's continuous mode is not wired to the worker yet)")
-        }
         return (
             Parsed(
                 configuration: configuration, engine: engine,
-                continuousEngine: settings.continuous ? SimulatedContinuousEngine(profile: profile) : nil, logLevel: settings.logLevel,
+                continuousEngine: settings.continuous && settings.engine == .simulated ? SimulatedContinuousEngine(profile: profile) : nil,
+                logLevel: settings.logLevel,
                 logFormat: settings.logFormat,
                 realEngine: try realEngineSettings(settings)),
             options.help

@@ -17,12 +17,12 @@ public struct ContinuousStep: Sendable, Hashable {
         self.room = room
     }
 
-    /// Whether an admission ended in this step (finished or preempted), so the worker's room
+    /// Whether an admission ended in this step (finished, preempted or failed), so the worker's room
     /// is worth announcing again.
     public var freedRoom: Bool {
         reports.contains { report in
             switch report {
-            case .result, .preempted: true
+            case .result, .preempted, .fault: true
             default: false
             }
         }
