@@ -38,11 +38,11 @@ import Testing
         #expect(Self.ids(actions) == ["r0", "r1", "r2"])
     }
 
-    @Test func responseRatioServesShortestFirstThenAgesTheLongOnesIn() {
+    @Test func shortestFirstThenWaitingAgesTheLongOnesIn() {
         var scheduler = Self.scheduler(.magnus(aging: 1, tailGuard: 0))
         _ = scheduler.submit(makeRequest("long-old", generation: 100, arrival: 0))
         _ = scheduler.submit(makeRequest("short-new", generation: 10, arrival: 95))
-        // At 100: (1·100 + 100) / 100 = 2 for the old long one, (1·5 + 10) / 10 = 1.5 for the new short one.
+        // At 100, S − aging · W: 100 − 1 · 100 = 0 for the old long one, 10 − 1 · 5 = 5 for the new short one.
         let (first, _) = scheduler.admit(
             to: worker, capabilities: Self.worker(slots: 100_000), room: Self.room, now: 100, limit: 1)
         #expect(Self.ids(first) == ["long-old"])

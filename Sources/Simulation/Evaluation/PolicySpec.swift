@@ -55,7 +55,7 @@ public enum PolicySpec: Sendable, Hashable, CustomStringConvertible {
             case "fcfs-cb": "FCFS-CB"
             case "oracle-cb": "Oracle-CB"
             default:
-                if case .responseRatio(let aging) = policy.order,
+                if case .shortestFirst(let aging) = policy.order,
                     aging != ContinuousPolicy.defaultAging || policy.tailGuard != ContinuousPolicy.defaultTailGuard
                 {
                     "Magnus-CB(\(aging), \(policy.tailGuard))"

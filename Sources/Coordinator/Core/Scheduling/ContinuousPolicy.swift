@@ -9,12 +9,14 @@ public struct ContinuousPolicy: Sendable, Hashable, Codable, CustomStringConvert
     public enum Order: Sendable, Hashable, Codable {
         /// Earliest arrival first (a preempted request keeps its arrival, so it goes first).
         case firstComeFirstServed
-        /// Highest response ratio (aging · W + S) / S first, with W the wait and S the
-        /// estimator's T_p of the request alone: its prefill plus its predicted remaining
-        /// decoding, so a long prompt counts too. Shortest first at `aging` 0, ever closer to
-        /// FCFS as `aging` grows, and nothing starves for `aging` > 0. Ties go to the shorter,
-        /// then the older.
-        case responseRatio(aging: Double)
+        /// Shortest aged service first: the smallest S − aging · W, with S the estimator's T_p
+        /// of the request alone (its prefill and its predicted remaining decoding, so a long
+        /// prompt counts too) and W its wait. Shortest first at `aging` 0 (SRPT on
+        /// predictions); every second of waiting is worth `aging` seconds of service, so
+        /// nothing starves for `aging` > 0, and a large `aging` comes close to FCFS. Ties go to
+        /// the older. (A response ratio (W + S) / S would not do: scaling W leaves its order
+        /// unchanged.)
+        case shortestFirst(aging: Double)
     }
 
     /// What a request holds of the worker's KV cache while it runs.
@@ -32,7 +34,7 @@ public struct ContinuousPolicy: Sendable, Hashable, Codable, CustomStringConvert
     public var name: String
     public var order: Order
     public var reservation: Reservation
-    /// Under `responseRatio`, the tail guard g (0 = off): a queued request whose predicted
+    /// Under `shortestFirst`, the tail guard g (0 = off): a queued request whose predicted
     /// service time S satisfies g · S ≥ (Σ S of the queue) / (admissions running), that is
     /// whose own run would outlast the time the queue needs to drain, is due now, the longest
     /// first. Shortest-first alone leaves the long requests of a deep queue for last, where
@@ -59,17 +61,17 @@ public struct ContinuousPolicy: Sendable, Hashable, Codable, CustomStringConvert
     /// `fcfs-cb`: FCFS, paged admission with a 1 % watermark, preemption by recompute.
     public static let pagedFirstComeFirstServed = ContinuousPolicy(
         name: "fcfs-cb", order: .firstComeFirstServed, reservation: .promptWithWatermark(0.01))
-    /// `magnus-cb`: response-ratio order on predicted remaining length, reserving its
+    /// `magnus-cb`: shortest aged service first on predicted lengths, reserving its
     /// calibrated quantile.
     public static func magnus(aging: Double = defaultAging, tailGuard: Double = defaultTailGuard) -> ContinuousPolicy {
-        ContinuousPolicy(name: "magnus-cb", order: .responseRatio(aging: aging), reservation: .predictedUpper, tailGuard: tailGuard)
+        ContinuousPolicy(name: "magnus-cb", order: .shortestFirst(aging: aging), reservation: .predictedUpper, tailGuard: tailGuard)
     }
     /// `oracle-cb`: true lengths, shortest remaining first, exact reservation.
-    public static let oracle = ContinuousPolicy(name: "oracle-cb", order: .responseRatio(aging: 0), reservation: .predictedUpper)
+    public static let oracle = ContinuousPolicy(name: "oracle-cb", order: .shortestFirst(aging: 0), reservation: .predictedUpper)
 
     /// Whether requests need a length prediction.
     public var usesPredictions: Bool {
-        if case .responseRatio = order { return true }
+        if case .shortestFirst = order { return true }
         return reservation == .predictedUpper
     }
 }

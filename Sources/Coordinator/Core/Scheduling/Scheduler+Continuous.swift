@@ -141,24 +141,25 @@ extension Scheduler {
     /// The next request in the policy's order.
     /// - Complexity: O(queued requests).
     func nextInOrder(_ policy: ContinuousPolicy, now: Seconds) -> Int? {
-        if policy.tailGuard > 0, case .responseRatio = policy.order, let due = longestDue(guard: policy.tailGuard) {
+        if policy.tailGuard > 0, case .shortestFirst = policy.order, let due = longestDue(guard: policy.tailGuard) {
             return due
         }
         var best: Int?
-        var bestKey = (ratio: -Double.infinity, shorter: -Double.infinity, older: -Double.infinity)
+        // The larger key goes first: (priority, then the older).
+        var bestKey = (priority: -Double.infinity, older: -Double.infinity)
         for (index, batch) in queue.enumerated() {
             guard let member = batch.members.first else { continue }
             let arrival = member.request.arrival
-            let key: (ratio: Double, shorter: Double, older: Double)
+            let key: (priority: Double, older: Double)
             switch policy.order {
             case .firstComeFirstServed:
-                key = (-arrival, 0, 0)
-            case .responseRatio(let aging):
+                key = (-arrival, 0)
+            case .shortestFirst(let aging):
                 // T_p of the request alone (its prefill and its predicted decoding), as the
-                // estimator gives it: what it costs, prompt included.
-                let service = max(batch.estimatedTime, 1e-6)
+                // estimator gives it: what it costs, prompt included; less what waiting earned.
+                let service = max(batch.estimatedTime, 0)
                 let waited = max(0, now - arrival)
-                key = ((aging * waited + service) / service, -service, -arrival)
+                key = (aging * waited - service, -arrival)
             }
             if key > bestKey {
                 bestKey = key
