@@ -52,9 +52,9 @@ public struct ContinuousPolicy: Sendable, Hashable, Codable, CustomStringConvert
     public var description: String { name }
 
     /// Default aging of `magnus-cb` (chosen by the sweep in docs/benchmarks.md section 7).
-    public static let defaultAging = 0.5
+    public static let defaultAging = 2.0
     /// Default tail guard of `magnus-cb` (the same sweep).
-    public static let defaultTailGuard = 1.0
+    public static let defaultTailGuard = 0.0
 
     /// `ccb`: FCFS, reserving the worst case.
     public static let conservative = ContinuousPolicy(name: "ccb", order: .firstComeFirstServed, reservation: .worstCase)
