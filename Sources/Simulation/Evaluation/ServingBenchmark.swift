@@ -312,10 +312,14 @@ public enum ServingReport {
                     points: results.filter { $0.policy == policy }.map { (x: $0.offeredRate, y: value($0)) })
             }
         }
+        // Rates spanning decades (a saturated queue beside rates near capacity) on a log axis.
+        let rates = results.map(\.offeredRate).filter { $0 > 0 }
+        let logX = (rates.max() ?? 1) >= 20 * (rates.min() ?? 1)
+        let axis = logX ? "request rate (req/s, log)" : "request rate (req/s)"
         return SVGLineChart(title: title, panels: [
-            .init(title: "Request throughput", xLabel: "request rate (req/s)", yLabel: "completed req/s", series: series(\.requestThroughput)),
-            .init(title: "Mean response time", xLabel: "request rate (req/s)", yLabel: "seconds (log)", series: series(\.meanResponse), logY: true),
-            .init(title: "p99 response time", xLabel: "request rate (req/s)", yLabel: "seconds (log)", series: series(\.p99Response), logY: true),
+            .init(title: "Request throughput", xLabel: axis, yLabel: "completed req/s", series: series(\.requestThroughput), logX: logX),
+            .init(title: "Mean response time", xLabel: axis, yLabel: "seconds (log)", series: series(\.meanResponse), logY: true, logX: logX),
+            .init(title: "p99 response time", xLabel: axis, yLabel: "seconds (log)", series: series(\.p99Response), logY: true, logX: logX),
         ])
     }
 }

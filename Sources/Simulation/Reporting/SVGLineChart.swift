@@ -43,7 +43,10 @@ public struct SVGLineChart: Sendable {
         public var yLabel: String
         public var series: [Series]
         public var logY: Bool
-        public init(title: String, xLabel: String, yLabel: String, series: [Series], logY: Bool = false) {
+        /// A logarithmic x axis, ticked at the points' own x values (for rates spanning decades).
+        public var logX = false
+        public init(title: String, xLabel: String, yLabel: String, series: [Series], logY: Bool = false, logX: Bool = false) {
+            self.logX = logX
             self.title = title
             self.xLabel = xLabel
             self.yLabel = yLabel
@@ -93,9 +96,12 @@ public struct SVGLineChart: Sendable {
     }
 
     private func drawPanel(_ panel: Panel, x0: Double, y0: Double) -> String {
-        let points = panel.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!panel.logY || $0.y > 0) }
+        let points = panel.series.flatMap(\.points).filter {
+            $0.x.isFinite && $0.y.isFinite && (!panel.logY || $0.y > 0) && (!panel.logX || $0.x > 0)
+        }
         guard !points.isEmpty else { return "" }
-        let xMin = points.map(\.x).min()!, xMax = points.map(\.x).max()!
+        func tx(_ x: Double) -> Double { panel.logX ? log10(x) : x }
+        let xMin = points.map { tx($0.x) }.min()!, xMax = points.map { tx($0.x) }.max()!
         func ty(_ y: Double) -> Double { panel.logY ? log10(y) : y }
         var yMin = panel.logY ? points.map { ty($0.y) }.min()! : 0
         var yMax = points.map { ty($0.y) }.max()!
@@ -105,14 +111,15 @@ public struct SVGLineChart: Sendable {
         }
         if yMax <= yMin { yMax = yMin + 1 }
         let xSpan = xMax > xMin ? xMax - xMin : 1
-        func sx(_ x: Double) -> Double { x0 + (x - xMin) / xSpan * panelWidth }
+        func sx(_ x: Double) -> Double { x0 + (tx(x) - xMin) / xSpan * panelWidth }
         func sy(_ y: Double) -> Double { y0 + panelHeight - (ty(y) - yMin) / (yMax - yMin) * panelHeight }
         var out = "<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(panelWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#444\"/>\n"
         out += "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(y0 - 8))\" text-anchor=\"middle\" font-size=\"13\">\(escape(panel.title))</text>\n"
         out += "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(y0 + panelHeight + 36))\" text-anchor=\"middle\">\(escape(panel.xLabel))</text>\n"
         out += "<text transform=\"translate(\(f(x0 - 52)),\(f(y0 + panelHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(panel.yLabel))</text>\n"
-        for i in 0...4 {
-            let xv = xMin + xSpan * Double(i) / 4
+        let xTicks = panel.logX
+            ? Array(Set(points.map(\.x))).sorted() : (0...4).map { xMin + xSpan * Double($0) / 4 }
+        for xv in xTicks {
             out += "<text x=\"\(f(sx(xv)))\" y=\"\(f(y0 + panelHeight + 16))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
         }
         // Y ticks: five even steps, or every power of ten on a log axis.
