@@ -125,6 +125,15 @@ struct JournalRuntimeTests {
         #expect(again.results.map(\.id) == [RequestID("p1")] && again.replies.count == 1)
     }
 
+    @Test func anIdentityZeroMQMadeUpIsNotAnsweredAfterARestart() throws {
+        var h = RuntimeHarness(Self.journaling)
+        let madeUp = ClientEnvelope(client: RoutingID([0, 0x80, 0, 0, 0x29]))
+        _ = h.runtime.recover([RecoveredRequest(request: Self.request("z1"), envelope: madeUp)], now: 0)
+        let batch = try #require(h.join("w1").batches.first).batch
+        #expect(h.fromWorker("w1", RuntimeHarness.report(batch)).replies.isEmpty, "another client may hold that id now")
+        #expect(h.submit("z1").results.map(\.id) == [RequestID("z1")])
+    }
+
     @Test func aResubmissionOfARecoveredIDMovesItsAnswer() throws {
         var h = RuntimeHarness(Self.journaling)
         _ = h.runtime.recover([RecoveredRequest(request: Self.request("q1"), envelope: ClientEnvelope(client: RoutingID("old")))], now: 0)

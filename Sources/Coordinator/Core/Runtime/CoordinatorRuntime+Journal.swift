@@ -14,7 +14,8 @@ extension CoordinatorRuntime {
     /// Queues again the requests a previous run journalled and did not finish, oldest
     /// arrival first, under their own ids. They keep their arrival (on this run's clock,
     /// so time waited before the restart still counts) and deadline, and their answer goes to
-    /// the routing identity that submitted them (journalled with the accept): a client that
+    /// the routing identity that submitted them (journalled with the accept; only one the
+    /// client chose, `ClientEnvelope.outlivesConnection`): a client that
     /// comes back under the same identity gets it pushed, without asking (the shell holds an
     /// answer for an identity not connected yet). A client that resubmits the id (same
     /// content) is acknowledged again and gets the final answer instead, once; one that
@@ -27,16 +28,18 @@ extension CoordinatorRuntime {
         var attached = 0
         for entry in requests where pending[entry.request.id] == nil && !scheduler.contains(entry.request.id) {
             let request = entry.request
+            // An id ZeroMQ made up named the old process's connection only: nobody to answer.
+            let envelope = entry.envelope.flatMap { $0.outlivesConnection ? $0 : nil }
             let fingerprint = ContentFingerprint(of: request)
             for action in scheduler.submit(request) {
                 switch action {
                 case .accepted(let id, let prediction):
                     pending[id] = PendingRequest(
-                        envelope: entry.envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
+                        envelope: envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
                         predictedTokens: prediction.expected, arrival: request.arrival, deadline: request.deadline)
                     if let deadline = request.deadline { deadlines[id] = deadline }
                     recovered += 1
-                    if entry.envelope != nil { attached += 1 }
+                    if envelope != nil { attached += 1 }
                 case .rejected(let id, let error):
                     finished.store(id, fingerprint: fingerprint, reply: .error(ErrorMessage(id: id, error)))
                     journal(.failed(id, error), into: &out)
