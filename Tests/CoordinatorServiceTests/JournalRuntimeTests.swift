@@ -39,7 +39,7 @@ struct JournalRuntimeTests {
             Issue.record("no accept record: \(submitted.outputs)")
             return
         }
-        #expect(request.id == RequestID("a") && client == "client-1")
+        #expect(request.id == RequestID("a") && client.client.description == "client-1")
         #expect(fingerprint == ContentFingerprint(of: request), "the recomputed fingerprint must match the submit's")
         #expect(prediction.expected == submitted.outputs.compactMap { output -> Int? in
             if case .client(_, .accepted(let message)) = output { return message.predictedTokens }
@@ -99,6 +99,50 @@ struct JournalRuntimeTests {
         #expect(answers.allSatisfy { $0.result.responseMilliseconds >= 31_000 })
         // The unattached one is answered from the finished answers when its client comes back.
         #expect(h.submit("r2", output: 9).results.first?.generatedTokens == 9)
+    }
+
+    @Test func aRecoveredRequestIsAnsweredToTheIdentityThatSubmittedIt() throws {
+        var h = RuntimeHarness(Self.journaling)
+        let owner = ClientEnvelope(client: RoutingID("load-7"), delimiters: 1)
+        let recovered = h.runtime.recover(
+            [
+                RecoveredRequest(request: Self.request("p1"), envelope: owner),
+                RecoveredRequest(request: Self.request("p2"), envelope: nil),
+            ], now: 0)
+        #expect(recovered.contains { if case .log(.info, let text) = $0 { text.contains("(1 answer their submitting client") } else { false } })
+        // Nobody resubmits: the answer still goes to the journalled identity, behind its delimiter.
+        let batch = try #require(h.join("w1").batches.first).batch
+        h.now = 1
+        let done = h.fromWorker("w1", RuntimeHarness.report(batch))
+        let answers = done.outputs.compactMap { output -> (ClientEnvelope, RequestID)? in
+            if case .client(let envelope, .result(let result)) = output { return (envelope, result.id) }
+            return nil
+        }
+        #expect(answers.count == 1)
+        #expect(answers.first?.0 == owner && answers.first?.1 == RequestID("p1"))
+        // A resubmission after the answer gets the stored answer once, from the finished answers.
+        let again = h.submit("p1", client: Array("load-7".utf8))
+        #expect(again.results.map(\.id) == [RequestID("p1")] && again.replies.count == 1)
+    }
+
+    @Test func anIdentityZeroMQMadeUpIsNotAnsweredAfterARestart() throws {
+        var h = RuntimeHarness(Self.journaling)
+        let madeUp = ClientEnvelope(client: RoutingID([0, 0x80, 0, 0, 0x29]))
+        _ = h.runtime.recover([RecoveredRequest(request: Self.request("z1"), envelope: madeUp)], now: 0)
+        let batch = try #require(h.join("w1").batches.first).batch
+        #expect(h.fromWorker("w1", RuntimeHarness.report(batch)).replies.isEmpty, "another client may hold that id now")
+        #expect(h.submit("z1").results.map(\.id) == [RequestID("z1")])
+    }
+
+    @Test func aResubmissionOfARecoveredIDMovesItsAnswer() throws {
+        var h = RuntimeHarness(Self.journaling)
+        _ = h.runtime.recover([RecoveredRequest(request: Self.request("q1"), envelope: ClientEnvelope(client: RoutingID("old")))], now: 0)
+        // The client comes back under another identity and resubmits: the answer follows it, once.
+        let reack = h.submit("q1")
+        #expect(reack.replies.count == 1)
+        let batch = try #require(h.join("w1").batches.first).batch
+        let done = h.fromWorker("w1", RuntimeHarness.report(batch))
+        #expect(done.replies.map(\.client) == [RuntimeHarness.client])
     }
 
     @Test func restoredAnswersAreGivenAgainWithoutRunning() throws {

@@ -211,4 +211,103 @@ extension ClusterTests {
         #expect(cluster.coordinatorLog().contains("predictor: stored version"))
         cluster.removeFiles()
     }
+
+    /// Reads replies until every id in `wanted` has a final answer or `timeout` seconds pass.
+    private func collect(_ client: MagnusClient, _ wanted: Set<RequestID>, timeout: Double, into run: inout ClientRun) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Set(run.answers.keys).isSuperset(of: wanted) == false && Date() < deadline {
+            guard let reply = try client.receive(timeout: 0.2) else { continue }
+            run.record(reply, wanted: wanted)
+        }
+        // Anything arriving shortly after (a duplicate would) is counted too.
+        while let reply = try client.receive(timeout: 0.3) { run.record(reply, wanted: wanted) }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func recoveredRequestsArePushedToTheirClientWithoutResubmission() throws {
+        // No workers: every acknowledged request is still queued when the coordinator dies.
+        let cluster = try Cluster(workers: 0, timeScale: 400)
+        defer { cluster.stop() }
+        let client = try MagnusClient(endpoint: cluster.clientEndpoint, identity: "push-client")
+        let before = try #require(try client.ping(timeout: 5)?.incarnation, "a pong without incarnation")
+        let submits = Workload.requests(60, prefix: "push", seed: 31)
+        for submit in submits { try client.submit(submit) }
+        var acknowledged = Set<RequestID>()
+        var detector = RestartDetector()
+        while acknowledged.count < submits.count, let reply = try client.receive(timeout: 5) {
+            _ = detector.observe(reply)
+            if case .accepted(let accepted) = reply {
+                #expect(accepted.incarnation == before)
+                acknowledged.insert(accepted.id)
+            }
+        }
+        try #require(acknowledged.count == submits.count, "\(acknowledged.count) acknowledged\n\(cluster.logs())")
+
+        cluster.signalCoordinator(SIGKILL)
+        _ = Cluster.waitForExit(try #require(cluster.coordinator), timeout: 5)
+        try cluster.startCoordinator()
+        try cluster.startWorker("w0")
+        try cluster.waitForWorkers(1)
+
+        // The client only listens: the journal remembered its identity, the answers come to it.
+        var run = ClientRun()
+        var restarted = false
+        let wanted = Set(submits.map(\.id))
+        let deadline = Date().addingTimeInterval(30)
+        while run.answers.count < submits.count && Date() < deadline {
+            guard let reply = try client.receive(timeout: 0.2) else { continue }
+            if detector.observe(reply) { restarted = true }
+            run.record(reply, wanted: wanted)
+        }
+        try collect(client, wanted, timeout: 0, into: &run)
+        expectOneResultEach(run, submits, cluster)
+        #expect(run.accepted == 0, "nothing was resubmitted")
+        #expect(restarted && detector.incarnation != before, "the restart was not noticed from the incarnation")
+        #expect(cluster.coordinatorLog().contains("(60 answer their submitting client's identity)"))
+        cluster.removeFiles()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func answersForAClientThatLeftAreHeldCountedAndDeliveredWhenItReturns() throws {
+        let cluster = try Cluster(workers: 0, timeScale: 400)
+        defer { cluster.stop() }
+        let submits = Workload.requests(30, prefix: "held", seed: 32)
+        let wanted = Set(submits.map(\.id))
+        do {
+            let leaving = try MagnusClient(endpoint: cluster.clientEndpoint, identity: "held-client")
+            for submit in submits { try leaving.submit(submit) }
+            var acknowledged = 0
+            while acknowledged < submits.count, let reply = try leaving.receive(timeout: 5) {
+                if case .accepted = reply { acknowledged += 1 }
+            }
+            try #require(acknowledged == submits.count, "\(cluster.logs())")
+            leaving.close()
+        }
+        // The answers are computed while nobody with that identity is connected.
+        try cluster.startWorker("w0")
+        try cluster.waitForWorkers(1)
+        let status = try cluster.liveStatus()
+        var delivery: DeliveryStatus?
+        let deadline = Date().addingTimeInterval(20)
+        while (delivery?.held ?? 0) < submits.count && Date() < deadline {
+            if case .snapshot(let snapshot) = try status.receive(timeout: 0.2) { delivery = snapshot.delivery }
+        }
+        let held = try #require(delivery, "no delivery counts in the snapshot\n\(cluster.logs())")
+        #expect(held.held == submits.count && held.deferred >= submits.count && held.droppedAnswers == 0)
+        #expect(cluster.coordinatorLog().contains("could not be sent at once"))
+        #expect(!cluster.coordinatorLog().contains("dropped a result reply"), "one line per reply")
+
+        // It comes back under the same identity and asks nothing: the held answers come, once each.
+        let back = try MagnusClient(endpoint: cluster.clientEndpoint, identity: "held-client")
+        var run = ClientRun()
+        try collect(back, wanted, timeout: 20, into: &run)
+        expectOneResultEach(run, submits, cluster)
+        var after: DeliveryStatus?
+        let until = Date().addingTimeInterval(5)
+        while (after?.redelivered ?? 0) < submits.count && Date() < until {
+            if case .snapshot(let snapshot) = try status.receive(timeout: 0.2) { after = snapshot.delivery }
+        }
+        #expect(after?.held == 0 && after?.redelivered == submits.count, "\(String(describing: after))")
+        cluster.removeFiles()
+    }
 }

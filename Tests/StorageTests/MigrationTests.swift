@@ -1,5 +1,6 @@
 import Coordinator
 import MagnusTestSupport
+import Shared
 import Testing
 
 @testable import Storage
@@ -75,6 +76,42 @@ import Testing
             #expect(throws: StorageError.self) { try migrator.migrate(database) }
             #expect(try database.userVersion() == 1)
             #expect(try database.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'b'") == 0)
+        }
+    }
+}
+
+/// Schema version 3: requests keep their client's routing identity.
+@Suite struct ClientIdentityMigrationTests {
+    @Test func aVersionTwoJournalGainsTheColumnsAndKeepsItsUnfinishedRows() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/log.sqlite"
+            do {
+                let database = try SQLiteDatabase(path: path)
+                defer { try? database.close() }
+                try Migrator(Array(LogSchema.migrator.migrations.prefix(2))).migrate(database)
+                try database.execute(
+                    """
+                    INSERT INTO requests (id, client_id, application, instruction, input, input_tokens, max_new_tokens,
+                        arrival, accepted_at, accepted_run, predicted_tokens, predicted_upper)
+                    VALUES ('old', 'load-1', 'app', 'Do:', 'x', 3, 8, 1700000000, 1700000000, 1, 4, 6)
+                    """)
+            }
+            try withStore(in: directory) { (store) throws in
+                #expect(store.recovery.migrationsApplied == [3])
+                let recovered = try store.unfinishedJournalled()
+                #expect(recovered.map(\.request.id) == [RequestID("old")])
+                #expect(recovered.first?.envelope == nil, "a row from before version 3 has no identity")
+
+                let identity: [UInt8] = [0, 0xff, 0x41, 7]
+                try store.journalAccepted(
+                    makeRequest("new", arrival: 5), clientID: "0x00ff4107",
+                    client: ClientEnvelope(client: RoutingID(identity), delimiters: 1),
+                    prediction: LengthPrediction(expected: 5, upper: 9), at: 5)
+                let both = try store.unfinishedJournalled()
+                #expect(both.map(\.request.id) == [RequestID("old"), RequestID("new")])
+                #expect(both.last?.envelope == ClientEnvelope(client: RoutingID(identity), delimiters: 1))
+                #expect(try store.journalEntry(RequestID("new"))?.clientID == "0x00ff4107")
+            }
         }
     }
 }

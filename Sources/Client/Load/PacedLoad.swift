@@ -4,11 +4,17 @@ import Transport
 
 /// Replays requests against a coordinator at their scheduled offsets (seconds from the
 /// start), keeping every reply, and reports what a client saw: accepted, answered once,
-/// refused with which code, duplicated, lost.
+/// refused with which code, duplicates dropped, lost.
 ///
-/// With `resubmission`, it also rides out a coordinator that dies: ids are idempotent, so
-/// sending one again is safe, and unanswered ones are sent again when no `accepted` came
-/// within a while, or all of them when the coordinator restarted (its `uptime` went back).
+/// Exactly one final answer per id reaches the outcome: a second one (a resubmission that
+/// crossed the answer in flight, a stored answer given again after a restart) is dropped
+/// and counted in `duplicatesDropped`.
+///
+/// It notices a coordinator restart from the incarnation id every reply carries changing
+/// (from `uptime` going back, for a coordinator that sends none). With `resubmission`, it
+/// also rides out a coordinator that dies: ids are idempotent, so sending one again is
+/// safe, and unanswered ones are sent again when no `accepted` came within a while, or all
+/// of them when the coordinator restarted.
 public struct PacedLoad {
     /// When to send a request again.
     public struct Resubmission: Sendable {
@@ -52,11 +58,12 @@ public struct PacedLoad {
         public var acknowledgedLost = 0
         /// Sends beyond the first, by resubmission.
         public var resent = 0
-        /// Coordinator restarts noticed (uptime going back).
+        /// Coordinator restarts noticed (the incarnation changed, or uptime went back).
         public var restarts = 0
         public var answered = 0
         public var refused: [String: Int] = [:]
-        public var duplicated = 0
+        /// Final answers received for an id already answered: dropped, never counted twice.
+        public var duplicatesDropped = 0
         /// Sent requests with no final answer at the end.
         public var lost = 0
         /// Whether the run was stopped before every item was sent.
@@ -120,7 +127,7 @@ public struct PacedLoad {
         var confirmed: Set<RequestID> = []
         var submits: [RequestID: SubmitMessage] = [:]
         var nextPing = 0.0
-        var lastUptime = -1.0
+        var restarts = RestartDetector()
         func resend(_ ids: [RequestID]) throws {
             for id in ids.sorted() {
                 try client.submit(submits[id]!)
@@ -161,6 +168,15 @@ public struct PacedLoad {
                 }
             }
             if let reply = try client.receive(timeout: wait) {
+                if restarts.observe(reply) {
+                    // A new coordinator: what the old one held is gone unless journaled,
+                    // and its acknowledgements no longer vouch for anything.
+                    outcome.restarts += 1
+                    if resubmission.afterRestart {
+                        confirmed.removeAll()
+                        try resend(Array(unanswered.keys))
+                    }
+                }
                 switch reply {
                 case .accepted(let accepted):
                     outcome.accepted += 1
@@ -168,7 +184,7 @@ public struct PacedLoad {
                     confirmed.insert(accepted.id)
                 case .result(let result):
                     if final.contains(result.id) {
-                        outcome.duplicated += 1
+                        outcome.duplicatesDropped += 1
                     } else {
                         final.insert(result.id)
                         unanswered[result.id] = nil
@@ -178,25 +194,24 @@ public struct PacedLoad {
                         outcome.predictionErrors.append(Double(abs(result.predictedTokens - result.generatedTokens)))
                     }
                 case .error(let error):
-                    outcome.refused[error.code.rawValue, default: 0] += 1
-                    if let id = error.id {
-                        if final.contains(id) { outcome.duplicated += 1 } else { final.insert(id) }
+                    if let id = error.id, reply.isFinal {
+                        if final.contains(id) {
+                            outcome.duplicatesDropped += 1
+                        } else {
+                            final.insert(id)
+                            outcome.refused[error.code.rawValue, default: 0] += 1
+                        }
                         unanswered[id] = nil
+                    } else {
+                        outcome.refused[error.code.rawValue, default: 0] += 1
                     }
                 case .cancelled(let cancelled):
-                    final.insert(cancelled.id)
-                    unanswered[cancelled.id] = nil
-                case .pong(let pong):
-                    if pong.uptime < lastUptime {
-                        // A new coordinator: what the old one held is gone unless journaled,
-                        // and its acknowledgements no longer vouch for anything.
-                        outcome.restarts += 1
-                        if resubmission.afterRestart {
-                            confirmed.removeAll()
-                            try resend(Array(unanswered.keys))
-                        }
+                    if cancelled.cancelled {
+                        if final.contains(cancelled.id) { outcome.duplicatesDropped += 1 } else { final.insert(cancelled.id) }
+                        unanswered[cancelled.id] = nil
                     }
-                    lastUptime = pong.uptime
+                case .pong:
+                    break
                 }
             }
             if clock.now - lastProgress >= 0.5 {

@@ -110,6 +110,16 @@ class AsyncMagnusClient:
         return self._book.duplicates_dropped
 
     @property
+    def restarts(self) -> int:
+        """Coordinator restarts seen: the incarnation id in its replies changed."""
+        return self._book.restarts
+
+    @property
+    def incarnation(self) -> Optional[str]:
+        """The incarnation id of the coordinator that sent the latest reply (None before one)."""
+        return self._book.incarnation
+
+    @property
     def pending_ids(self) -> set:
         return self._book.pending_ids
 

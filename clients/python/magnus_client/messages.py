@@ -22,6 +22,9 @@ class Reply:
     """Any message from the coordinator on the client socket."""
     type: str = ""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The coordinator incarnation that sent the reply: random per coordinator start, so a
+    #: change means the coordinator restarted (None from older coordinators).
+    incarnation: Optional[str] = field(default=None, compare=False)
 
     @property
     def final(self) -> bool:

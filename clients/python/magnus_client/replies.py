@@ -8,6 +8,9 @@ shared by the sync and the asyncio client.
   dropped and counted (`duplicates_dropped`): each submission gets one final answer.
 - Other replies (accepted, pong, errors without an id, cancels that did not withdraw) are kept
   for `receive()` in arrival order, the most recent `max_other` of them.
+- Restarts: every reply carries the coordinator's incarnation id; when it changes the
+  coordinator restarted (`restarts`, `incarnation`). A coordinator that sends none falls back
+  on a pong's `uptime` going back.
 - At most `max_kept` final answers wait to be taken; beyond that the oldest is dropped and
   counted (`kept_dropped`) so that a client that never collects cannot grow without bound.
 """
@@ -36,6 +39,9 @@ class ReplyBook:
         self.abandoned_dropped = 0
         self.kept_dropped = 0
         self.replies_seen = 0
+        self.incarnation: Optional[str] = None  # of the latest reply that carried one
+        self.restarts = 0
+        self._last_uptime = -1.0
 
     # Events ------------------------------------------------------------------------------
 
@@ -61,6 +67,7 @@ class ReplyBook:
         """Files one reply; returns False when it was dropped as a duplicate final answer.
         - Complexity: O(1) amortized."""
         self.replies_seen += 1
+        self._note_incarnation(reply)
         request_id = reply.request_id
         if isinstance(reply, Accepted) and request_id in self._open:
             self._acked.add(request_id)
@@ -95,6 +102,19 @@ class ReplyBook:
         if len(self._other) > self.max_other:
             self._inbox.pop(self._other.popleft(), None)
         return True
+
+    def _note_incarnation(self, reply: Reply) -> None:
+        """Counts a restart when the incarnation changes (or, without one, uptime goes back)."""
+        if isinstance(reply.incarnation, str):
+            if self.incarnation is not None and reply.incarnation != self.incarnation:
+                self.restarts += 1
+            self.incarnation = reply.incarnation
+            if isinstance(reply, Pong):
+                self._last_uptime = reply.uptime
+        elif isinstance(reply, Pong):
+            if reply.uptime < self._last_uptime:
+                self.restarts += 1
+            self._last_uptime = reply.uptime
 
     def add_back(self, request_id: str, reply: Reply) -> None:
         """Returns a final answer that was taken but not used (a wait that timed out gives

@@ -103,6 +103,18 @@ class MagnusClient:
             return self._book.duplicates_dropped
 
     @property
+    def restarts(self) -> int:
+        """Coordinator restarts seen: the incarnation id in its replies changed."""
+        with self._book_lock:
+            return self._book.restarts
+
+    @property
+    def incarnation(self) -> Optional[str]:
+        """The incarnation id of the coordinator that sent the latest reply (None before one)."""
+        with self._book_lock:
+            return self._book.incarnation
+
+    @property
     def pending_ids(self) -> set:
         """Ids submitted on this client and not answered yet."""
         with self._book_lock:

@@ -106,6 +106,40 @@ def test_async_client_drops_duplicate_final_answers():
         asyncio.run(scenario(fake.endpoint))
 
 
+def test_reply_book_counts_restarts_from_the_incarnation():
+    book = ReplyBook()
+    assert book.restarts == 0 and book.incarnation is None
+    book.add(reply_from_dict({"type": "pong", "nonce": "n", "uptime": 50.0, "incarnation": "00000000000000aa"}))
+    book.add(reply_from_dict({"type": "accepted", "id": "a", "incarnation": "00000000000000aa"}))
+    assert book.restarts == 0 and book.incarnation == "00000000000000aa"
+    # A restart whose new uptime is already past the last one seen: uptime alone misses it.
+    book.add(reply_from_dict({"type": "pong", "nonce": "n", "uptime": 80.0, "incarnation": "00000000000000bb"}))
+    assert book.restarts == 1 and book.incarnation == "00000000000000bb"
+    book.add(reply_from_dict({"type": "result", "id": "a", "text": "A", "incarnation": "00000000000000bb"}))
+    assert book.restarts == 1
+
+
+def test_reply_book_falls_back_on_uptime_without_incarnation():
+    book = ReplyBook()
+    book.add(reply_from_dict({"type": "pong", "nonce": "n", "uptime": 50.0}))
+    book.add(reply_from_dict({"type": "pong", "nonce": "n", "uptime": 60.0}))
+    assert book.restarts == 0
+    book.add(reply_from_dict({"type": "pong", "nonce": "n", "uptime": 1.0}))
+    assert book.restarts == 1
+
+
+def test_a_stored_answer_given_again_after_a_restart_is_dropped():
+    # The id's answer came from one incarnation; a resubmission crossed it in flight and the
+    # restarted coordinator gave the stored answer again: the application sees it once.
+    book = ReplyBook()
+    book.submitted("x")
+    assert book.add(reply_from_dict({"type": "result", "id": "x", "text": "X", "incarnation": "a"}))
+    assert book.take_final("x").text == "X"
+    assert not book.add(reply_from_dict({"type": "result", "id": "x", "text": "X", "incarnation": "b"}))
+    assert book.duplicates_dropped == 1 and book.restarts == 1
+    assert book.take_final("x") is None
+
+
 def test_reply_book_rules():
     book = ReplyBook(max_kept=2)
     for request_id in ("a", "b", "c"):

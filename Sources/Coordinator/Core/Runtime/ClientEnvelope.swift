@@ -12,6 +12,12 @@ public struct ClientEnvelope: Hashable, Sendable {
         self.delimiters = delimiters
     }
 
+    /// Whether the client chose its routing id (`ZMQ_ROUTING_ID`). Ids ZeroMQ's ROUTER makes up
+    /// for a peer that set none start with a zero byte (reserved for it) and name only that
+    /// connection: another process's ROUTER may give the same id to another client, so a
+    /// recovered request is answered only to an id the client chose.
+    public var outlivesConnection: Bool { client.bytes.first.map { $0 != 0 } ?? false }
+
     /// The frames before the payload.
     public var frames: [[UInt8]] { [client.bytes] + Array(repeating: [], count: delimiters) }
 }

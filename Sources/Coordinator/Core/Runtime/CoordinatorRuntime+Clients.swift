@@ -82,7 +82,7 @@ extension CoordinatorRuntime {
                     predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)
                 pending[id] = record
                 if let deadline = request.deadline { deadlines[id] = deadline }
-                journal(.accepted(request, client: envelope.client.description, fingerprint: fingerprint, prediction: prediction, at: now), into: &out)
+                journal(.accepted(request, client: envelope, fingerprint: fingerprint, prediction: prediction, at: now), into: &out)
                 out.append(.client(envelope: envelope, reply: .accepted(acceptance(of: id, record, justInserted: true))))
             case .rejected(_, let error):
                 out.append(refusal(envelope, id: id, error))

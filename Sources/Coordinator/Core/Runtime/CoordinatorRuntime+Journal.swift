@@ -13,24 +13,33 @@ extension CoordinatorRuntime {
 
     /// Queues again the requests a previous run journalled and did not finish, oldest
     /// arrival first, under their own ids. They keep their arrival (on this run's clock,
-    /// so time waited before the restart still counts) and deadline. Nobody is attached to
-    /// them until their client resubmits the id: it is then acknowledged again and gets the
-    /// final answer; one that finishes first is answered from the finished answers.
+    /// so time waited before the restart still counts) and deadline, and their answer goes to
+    /// the routing identity that submitted them (journalled with the accept; only one the
+    /// client chose, `ClientEnvelope.outlivesConnection`): a client that
+    /// comes back under the same identity gets it pushed, without asking (the shell holds an
+    /// answer for an identity not connected yet). A client that resubmits the id (same
+    /// content) is acknowledged again and gets the final answer instead, once; one that
+    /// finishes first is answered from the finished answers.
     /// - Returns: journal records for requests the scheduler now refuses (e.g. an input
     ///   that no longer fits a smaller KV capacity: they fail for good), and a log line.
-    public mutating func recover(_ requests: [Request], now: Double) -> [CoordinatorOutput] {
+    public mutating func recover(_ requests: [RecoveredRequest], now: Double) -> [CoordinatorOutput] {
         var out: [CoordinatorOutput] = []
         var recovered = 0
-        for request in requests where pending[request.id] == nil && !scheduler.contains(request.id) {
+        var attached = 0
+        for entry in requests where pending[entry.request.id] == nil && !scheduler.contains(entry.request.id) {
+            let request = entry.request
+            // An id ZeroMQ made up named the old process's connection only: nobody to answer.
+            let envelope = entry.envelope.flatMap { $0.outlivesConnection ? $0 : nil }
             let fingerprint = ContentFingerprint(of: request)
             for action in scheduler.submit(request) {
                 switch action {
                 case .accepted(let id, let prediction):
                     pending[id] = PendingRequest(
-                        envelope: nil, fingerprint: fingerprint, inputTokens: request.inputTokens,
+                        envelope: envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
                         predictedTokens: prediction.expected, arrival: request.arrival, deadline: request.deadline)
                     if let deadline = request.deadline { deadlines[id] = deadline }
                     recovered += 1
+                    if envelope != nil { attached += 1 }
                 case .rejected(let id, let error):
                     finished.store(id, fingerprint: fingerprint, reply: .error(ErrorMessage(id: id, error)))
                     journal(.failed(id, error), into: &out)
@@ -41,9 +50,19 @@ extension CoordinatorRuntime {
             }
         }
         if !requests.isEmpty {
-            out.append(.log(.info, "recovery: \(recovered) unfinished requests queued again under their own ids"))
+            out.append(
+                .log(
+                    .info,
+                    "recovery: \(recovered) unfinished requests queued again under their own ids (\(attached) answer their submitting client's identity)"
+                ))
         }
         return out
+    }
+
+    /// `recover(_:now:)` for requests without a known client (nobody is attached until their
+    /// client resubmits the id).
+    public mutating func recover(_ requests: [Request], now: Double) -> [CoordinatorOutput] {
+        recover(requests.map { RecoveredRequest(request: $0, envelope: nil) }, now: now)
     }
 
     /// Loads final answers from the log store (oldest first), as if this run had given them.

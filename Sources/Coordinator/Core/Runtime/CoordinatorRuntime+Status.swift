@@ -1,6 +1,17 @@
 import Shared
 
 extension CoordinatorRuntime {
+    /// Takes the shell's counts of client replies it could not send at once; the next
+    /// snapshots carry them (`delivery`).
+    public mutating func noteDelivery(_ status: DeliveryStatus) {
+        delivery = status
+    }
+
+    /// A reply as it goes on the wire: stamped with this coordinator's incarnation.
+    public func outgoing(_ reply: CoordinatorReply) -> CoordinatorReply {
+        reply.stamped(settings.incarnation)
+    }
+
     /// The status snapshot at `now`.
     /// - Complexity: O(workers × log + completions in the window × log).
     public mutating func snapshot(now: Double) -> StatusSnapshot {
@@ -19,7 +30,7 @@ extension CoordinatorRuntime {
             }
             return status
         }, now: now)
-        return StatusSnapshot(
+        var snapshot = StatusSnapshot(
             time: now, queueDepth: scheduler.queuedRequestCount, queuedBatches: scheduler.queue.count,
             runningBatches: scheduler.running.count, workers: workerStates, completed: metrics.completed,
             failed: metrics.failed, throughput: summary.throughput, tokenThroughput: summary.tokenThroughput,
@@ -29,5 +40,7 @@ extension CoordinatorRuntime {
             draining: isDraining, continuationCount: metrics.continuationCount,
             preemptionCount: metrics.preemptionCount > 0 ? metrics.preemptionCount : nil,
             firstTokenLatency: summary.firstTokenLatency.samples > 0 ? summary.firstTokenLatency : nil)
+        snapshot.delivery = delivery.isEmpty ? nil : delivery
+        return snapshot
     }
 }

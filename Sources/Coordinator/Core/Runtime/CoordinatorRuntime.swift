@@ -34,6 +34,8 @@ public struct CoordinatorRuntime: Sendable {
     public internal(set) var drainDeadline: Double?
     /// True once a drain has finished: the shell may exit.
     public internal(set) var isStopped = false
+    /// What the shell reported of client replies it could not send at once (for the snapshot).
+    public internal(set) var delivery = DeliveryStatus()
 
     /// - Parameters:
     ///   - settings: limits and timings (the shell derives them from its validated configuration).

@@ -5,8 +5,9 @@ import Shared
 /// iteration's client replies, so an acknowledged request, and every answer, is on disk
 /// before the client hears of it (write-ahead). Produced only when a log path is set.
 public enum JournalRecord: Sendable, Hashable {
-    /// The scheduler accepted a request: journal it before the `accepted` reply.
-    case accepted(Request, client: String, fingerprint: ContentFingerprint, prediction: LengthPrediction, at: Double)
+    /// The scheduler accepted a request: journal it before the `accepted` reply, with where
+    /// its answer goes (a recovered request's answer goes there after a restart).
+    case accepted(Request, client: ClientEnvelope, fingerprint: ContentFingerprint, prediction: LengthPrediction, at: Double)
     /// A batch went to a worker.
     case dispatched(DispatchedBatch, at: Double)
     /// What the scheduler made of a finished batch (`Scheduler.complete`): results, the

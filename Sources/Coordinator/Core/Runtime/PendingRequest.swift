@@ -3,8 +3,9 @@ import Shared
 /// An accepted request the coordinator has not answered yet: where to answer, and what the
 /// answer needs.
 struct PendingRequest: Sendable {
-    /// Where the client's last submit came from; nil for a request recovered from the
-    /// journal that no client has asked about since the restart.
+    /// Where the client's last submit came from (for a request recovered from the journal:
+    /// the journalled identity); nil for a recovered request whose row kept none, until its
+    /// client asks again.
     var envelope: ClientEnvelope?
     var fingerprint: ContentFingerprint
     var inputTokens: Int

@@ -42,6 +42,10 @@ public struct RuntimeSettings: Sendable, Hashable {
     public var journaling = false
     /// The lowest level of log line the runtime builds (lines below it cost nothing).
     public var logLevel = LogLevel.info
+    /// This coordinator start's incarnation id, carried in every reply to clients so that
+    /// they notice a restart (docs/protocol.md). The shell draws it at random when it
+    /// starts; the core only passes it on (nil: replies carry none).
+    public var incarnation: String?
 
     public init() {}
 }

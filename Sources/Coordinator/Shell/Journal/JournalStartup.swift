@@ -12,8 +12,8 @@ public struct JournalStartup: Sendable {
     public var recovery: RecoveryReport
     /// The bootstrapped models; nil when the service was given its scheduler.
     public var models: StartupModels?
-    /// Journalled, unfinished requests, oldest arrival first.
-    public var unfinished: [Request]
+    /// Journalled, unfinished requests, oldest arrival first, with their clients' identities.
+    public var unfinished: [RecoveredRequest]
     /// The newest finished answers (up to `finished_capacity`), oldest first.
     public var answers: [RestoredAnswer]
 }

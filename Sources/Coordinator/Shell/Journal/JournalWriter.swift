@@ -196,7 +196,8 @@ final class JournalWriter: Sendable {
         switch record {
         case .accepted(let request, let client, let fingerprint, let prediction, let at):
             try store.journalAccepted(
-                request, clientID: client, fingerprint: fingerprint.value, prediction: prediction, at: at)
+                request, clientID: client.client.description, client: client, fingerprint: fingerprint.value,
+                prediction: prediction, at: at)
         case .dispatched(let batch, let at):
             try store.markDispatched(batch, at: at)
         case .outcome(let actions, let at):

@@ -58,7 +58,7 @@ final class ServiceStorage {
                         settings: settings, store: store,
                         examples: examples, now: clock.now, log: log)
                 }
-                let unfinished = try read { () throws(StorageError) in try store.unfinishedRequests() }
+                let unfinished = try read { () throws(StorageError) in try store.unfinishedJournalled() }
                 let finished = try read { () throws(StorageError) in
                     try store.recentFinished(limit: configuration.runtime.finishedCapacity)
                 }

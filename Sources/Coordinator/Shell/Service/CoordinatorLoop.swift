@@ -26,6 +26,10 @@ final class CoordinatorLoop {
     private let parent = ParentWatch()
     private var runtime: CoordinatorRuntime
     private var poller = ZMQPoller()
+    /// Client replies that could not be sent at once, held for a later try.
+    private var outbound = OutboundQueue()
+    private var nextOutboundRetry = 0.0
+    private var nextDeliverySummary = 0.0
     private let clientIndex: Int
     private let workerIndex: Int
 
@@ -40,13 +44,21 @@ final class CoordinatorLoop {
         self.clock = clock
         self.log = log
         self.timings = timings
-        runtime = CoordinatorRuntime(configuration: configuration, scheduler: scheduler)
+        var settings = configuration.runtimeSettings
+        settings.incarnation = Self.newIncarnation()
+        runtime = CoordinatorRuntime(settings: settings, scheduler: scheduler)
         clientIndex = poller.add(sockets.clients)
         workerIndex = poller.add(sockets.workers)
         if let storage { poller.add(storage.notify) }
     }
 
     // MARK: - Start-up
+
+    /// A random incarnation id for this start: 16 hex digits.
+    static func newIncarnation() -> String {
+        let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
 
     /// Loads the log store and the models, then binds the sockets.
     /// - Parameters:
@@ -157,7 +169,7 @@ final class CoordinatorLoop {
         let scheduler = runtime.scheduler
         log(
             .info,
-            "listening: clients \(endpoints.client), workers \(endpoints.worker), status \(endpoints.status); policy \(scheduler.configuration.policy)\(scheduler.uncertainty == nil ? "" : " (uncertainty-aware: calibrated intervals, bounded decoding)"), Φ \(scheduler.configuration.wmaThreshold), \(scheduler.configuration.kvTokenCapacity) KV token slots"
+            "listening: clients \(endpoints.client) (incarnation \(runtime.settings.incarnation ?? "none")), workers \(endpoints.worker), status \(endpoints.status); policy \(scheduler.configuration.policy)\(scheduler.uncertainty == nil ? "" : " (uncertainty-aware: calibrated intervals, bounded decoding)"), Φ \(scheduler.configuration.wmaThreshold), \(scheduler.configuration.kvTokenCapacity) KV token slots"
         )
     }
 
@@ -185,6 +197,7 @@ final class CoordinatorLoop {
         try drainIfAsked(thread, now: now)
         try perform(runtime.tick(now: now))
         try exchangeWithStorage()
+        try retryHeldReplies(now: now)
         if runtime.isStopped { return 0 }
         let timeout = Int((runtime.suggestedTickInterval * 1000).rounded(.up))
         for ready in try poller.poll(timeoutMilliseconds: timeout) {
@@ -233,6 +246,10 @@ final class CoordinatorLoop {
             let now = clock.now
             if ready.index == clientIndex {
                 try perform(runtime.receiveClient(frames, now: now))
+                // A client that speaks is connected: what is held for it may go now.
+                if let first = frames.first, outbound.isHolding(for: RoutingID(first)) {
+                    try outbound.retry(RoutingID(first), now: clock.now, send: sendNow)
+                }
             } else {
                 let outputs = runtime.receiveWorker(frames, now: now)
                 if outputs.contains(where: \.isBatch) {
@@ -278,17 +295,37 @@ final class CoordinatorLoop {
         }
     }
 
-    /// Sends client replies (the runtime gives none for a recovered request nobody has asked
-    /// about yet: that answer is kept only in the finished answers).
+    /// Sends client replies (the runtime gives none for a recovered request whose journal row
+    /// named no client), stamped with the incarnation. One that cannot go at once is held
+    /// for a later try, or counted and given up on (`OutboundQueue`).
     private func send(_ replies: [HeldReplies.Reply]) throws(ZMQError) {
+        let now = clock.now
         for (envelope, reply) in replies {
-            do throws(ZMQError) {
-                if try !sockets.clients.send(envelope.frames + [reply.payload], dontWait: true) {
-                    log(.warning, "client \(envelope.client) is not reading; dropped a \(reply.type) reply")
-                }
-            } catch let error where error == .hostUnreachable {
-                log(.debug, "client \(envelope.client) is gone; dropped a \(reply.type) reply")
-            }
+            try outbound.deliver(runtime.outgoing(reply), to: envelope, now: now, send: sendNow)
+        }
+    }
+
+    /// One attempt to send a reply on the client socket.
+    private func sendNow(_ envelope: ClientEnvelope, _ reply: CoordinatorReply) throws(ZMQError) -> OutboundQueue.SendOutcome {
+        do throws(ZMQError) {
+            return try sockets.clients.send(envelope.frames + [reply.payload], dontWait: true) ? .sent : .full
+        } catch let error where error == .hostUnreachable {
+            return .unreachable
+        }
+    }
+
+    /// Tries the held replies again (every 100 ms), reports the delivery counts to the
+    /// runtime for the status snapshot, and logs one summary line per status interval.
+    private func retryHeldReplies(now: Double) throws(ZMQError) {
+        if now >= nextOutboundRetry {
+            nextOutboundRetry = now + 0.1
+            if outbound.clientsWaiting > 0 { try outbound.retryAll(now: now, send: sendNow) }
+            if outbound.status != runtime.delivery { runtime.noteDelivery(outbound.status) }
+        }
+        if now >= nextDeliverySummary {
+            let interval = configuration.runtime.statusInterval
+            nextDeliverySummary = now + interval
+            if let line = outbound.takeSummary(seconds: interval) { log(.warning, line) }
         }
     }
 

@@ -2,7 +2,7 @@
 /// process that wrote them; `LogStore` converts to and from the scheduler's clock.
 public enum LogSchema {
     /// Every migration, oldest first. Append new ones; never edit a released one.
-    public static let migrator = Migrator([version1, version2])
+    public static let migrator = Migrator([version1, version2, version3])
 
     /// The first schema: runs, requests, batches, models, the predictor's training set and
     /// the log's counters.
@@ -126,4 +126,15 @@ public enum LogSchema {
     /// notice a write-ahead log removed after a crash).
     static let version2 = Migration(
         version: 2, name: "clean stops", sql: "ALTER TABLE runs ADD COLUMN stopped_at REAL;")
+
+    /// Requests keep the submitting client's routing identity as bytes (and the empty
+    /// delimiter frames its socket used), so that after a restart a recovered request's
+    /// answer is pushed to that identity when it reconnects. `client_id` stays the readable
+    /// form; rows from older versions have neither and wait for their client to resubmit.
+    static let version3 = Migration(
+        version: 3, name: "client routing identities",
+        sql: """
+            ALTER TABLE requests ADD COLUMN client_routing BLOB;
+            ALTER TABLE requests ADD COLUMN client_delimiters INTEGER;
+            """)
 }

@@ -27,20 +27,25 @@ extension LogStore {
     /// `finishedResult` first to answer an idempotent resubmission.
     /// - Parameters:
     ///   - clientID: who sent it (routing identity or authenticated name), if known.
+    ///   - client: where its answer goes: the routing identity's bytes and delimiters, kept so
+    ///     that a recovered request is answered to that identity after a restart.
     ///   - fingerprint: the client's content digest, to recognise resubmissions later.
     ///   - at: when it was accepted (scheduler clock).
     public func journalAccepted(
-        _ request: Request, clientID: String?, fingerprint: UInt64? = nil, prediction: LengthPrediction, at: Seconds
+        _ request: Request, clientID: String?, client: ClientEnvelope? = nil, fingerprint: UInt64? = nil,
+        prediction: LengthPrediction, at: Seconds
     ) throws(StorageError) {
         try wrap { () throws(SQLiteError) in
             try database.execute(
                 """
                 INSERT INTO requests (
                     id, client_id, fingerprint, application, instruction, input, input_tokens, max_new_tokens,
-                    reference_tokens, arrival, deadline, accepted_at, accepted_run, predicted_tokens, predicted_upper, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')
+                    reference_tokens, arrival, deadline, accepted_at, accepted_run, predicted_tokens, predicted_upper, status,
+                    client_routing, client_delimiters)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     client_id = excluded.client_id, fingerprint = excluded.fingerprint,
+                    client_routing = excluded.client_routing, client_delimiters = excluded.client_delimiters,
                     application = excluded.application, instruction = excluded.instruction, input = excluded.input,
                     input_tokens = excluded.input_tokens, max_new_tokens = excluded.max_new_tokens,
                     reference_tokens = excluded.reference_tokens, arrival = excluded.arrival,
@@ -58,7 +63,7 @@ extension LogStore {
                     SQLiteValue(request.maxNewTokens), SQLiteValue(request.referenceOutputTokens),
                     stored(request.arrival),
                     stored(request.deadline), stored(at), SQLiteValue(run), SQLiteValue(prediction.expected),
-                    SQLiteValue(prediction.upper),
+                    SQLiteValue(prediction.upper), SQLiteValue(client?.client.bytes), SQLiteValue(client?.delimiters),
                 ])
         }
     }
@@ -178,6 +183,26 @@ extension LogStore {
             try database.cachedStatement(
                 "SELECT \(Self.requestColumns) FROM requests WHERE status IN ('queued', 'running') ORDER BY arrival, id"
             ).query { readRequest($0) }
+        }
+    }
+
+    /// `unfinishedRequests()` with where each one's answer went: the submitting client's
+    /// routing identity (nil for rows journalled before schema version 3, or without one).
+    /// - Complexity: O(unfinished) through a partial index.
+    public func unfinishedJournalled() throws(StorageError) -> [RecoveredRequest] {
+        try wrap { () throws(SQLiteError) in
+            try database.cachedStatement(
+                """
+                SELECT \(Self.requestColumns), client_routing, client_delimiters FROM requests
+                WHERE status IN ('queued', 'running') ORDER BY arrival, id
+                """
+            ).query { row in
+                let routing = row.isNull(9) ? [] : row.blob(9)
+                let envelope =
+                    routing.isEmpty
+                    ? nil : ClientEnvelope(client: RoutingID(routing), delimiters: max(0, row.optionalInt(10) ?? 0))
+                return RecoveredRequest(request: readRequest(row), envelope: envelope)
+            }
         }
     }
 

@@ -13,6 +13,9 @@ public struct AcceptedMessage: WireMessage {
     public var queuePosition: Int
     /// Requests waiting in the queue, this one included.
     public var queueDepth: Int
+    /// The coordinator incarnation that sent this reply: random per coordinator start, so a
+    /// change tells a client the coordinator restarted (absent from older coordinators).
+    public var incarnation: String?
 
     public init(id: RequestID, predictedTokens: Int, inputTokens: Int, queuePosition: Int, queueDepth: Int) {
         self.id = id
@@ -23,7 +26,7 @@ public struct AcceptedMessage: WireMessage {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id
+        case id, incarnation
         case predictedTokens = "predicted_tokens"
         case inputTokens = "input_tokens"
         case queuePosition = "queue_position"

@@ -8,6 +8,9 @@ public struct CancelledMessage: WireMessage {
     public var cancelled: Bool
     /// Why it was not cancelled: `running`, `finished` or `unknown`; nil when cancelled.
     public var reason: String?
+    /// The coordinator incarnation that sent this reply: random per coordinator start, so a
+    /// change tells a client the coordinator restarted (absent from older coordinators).
+    public var incarnation: String?
 
     public init(id: RequestID, cancelled: Bool, reason: String? = nil) {
         self.id = id

@@ -11,6 +11,9 @@ public struct ErrorMessage: WireMessage {
     public var code: ErrorCode
     /// Human-readable detail.
     public var message: String
+    /// The coordinator incarnation that sent this reply: random per coordinator start, so a
+    /// change tells a client the coordinator restarted (absent from older coordinators).
+    public var incarnation: String?
 
     public init(id: RequestID? = nil, code: ErrorCode, message: String) {
         self.id = id

@@ -12,6 +12,9 @@ public struct PongMessage: WireMessage {
     public var workers: Int
     /// True once the coordinator is draining and refuses new requests.
     public var draining: Bool
+    /// The coordinator incarnation that sent this reply: random per coordinator start, so a
+    /// change tells a client the coordinator restarted (absent from older coordinators).
+    public var incarnation: String?
 
     public init(nonce: String?, uptime: Double, queueDepth: Int, workers: Int, draining: Bool) {
         self.nonce = nonce
@@ -22,7 +25,7 @@ public struct PongMessage: WireMessage {
     }
 
     enum CodingKeys: String, CodingKey {
-        case nonce, uptime, workers, draining
+        case nonce, uptime, workers, draining, incarnation
         case queueDepth = "queue_depth"
     }
 }

@@ -22,6 +22,9 @@ public struct ResultMessage: WireMessage {
     /// Milliseconds from arrival to its first generated token, when the worker said (for a
     /// static batch: the end of the batch's prefill, although the text comes with the result).
     public var firstTokenMilliseconds: Double?
+    /// The coordinator incarnation that sent this reply: random per coordinator start, so a
+    /// change tells a client the coordinator restarted (absent from older coordinators).
+    public var incarnation: String?
 
     public init(
         id: RequestID, text: String, generatedTokens: Int, inputTokens: Int, predictedTokens: Int, worker: WorkerID,
@@ -40,7 +43,7 @@ public struct ResultMessage: WireMessage {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, text, worker
+        case id, text, worker, incarnation
         case generatedTokens = "generated_tokens"
         case inputTokens = "input_tokens"
         case predictedTokens = "predicted_tokens"

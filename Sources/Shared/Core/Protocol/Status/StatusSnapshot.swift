@@ -46,6 +46,9 @@ public struct StatusSnapshot: WireMessage {
     public var errors: [String: Int]
     /// True once draining.
     public var draining: Bool
+    /// Client replies that could not be sent at once, and what became of them (absent while
+    /// every reply went out at once, and from older coordinators).
+    public var delivery: DeliveryStatus?
 
     public init(
         time: Double, queueDepth: Int, queuedBatches: Int, runningBatches: Int, workers: [WorkerStatus], completed: Int,
@@ -79,7 +82,7 @@ public struct StatusSnapshot: WireMessage {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, workers, completed, failed, throughput, window, latency, errors, draining
+        case time, workers, completed, failed, throughput, window, latency, errors, draining, delivery
         case queueDepth = "queue_depth"
         case queuedBatches = "queued_batches"
         case runningBatches = "running_batches"
