@@ -38,9 +38,9 @@ public enum PolicyChoice: Sendable, Hashable, CustomStringConvertible {
     case oracleContinuous
 
     /// Every spelling, for help text.
-    public static let syntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|oracle|ccb|fcfs-cb|magnus-cb[:AGING[:GUARD]]|oracle-cb"
+    public static let syntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|oracle|ccb|fcfs-cb|magnus-cb|magnus-cb:AGING|magnus-cb:AGING:GUARD|oracle-cb"
     /// The spellings of the policies the coordinator service runs.
-    public static let serviceSyntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|ccb|fcfs-cb|magnus-cb[:AGING[:GUARD]]"
+    public static let serviceSyntax = "vs:N|glp:N|abp|magnus|magnus-ua|magnus-ua-risk|ccb|fcfs-cb|magnus-cb|magnus-cb:AGING|magnus-cb:AGING:GUARD"
 
     /// The policy named `text` (any letter case).
     /// - Throws: `UsageError` that lists the choices, or asks for a batch size.
@@ -144,7 +144,7 @@ extension PolicyChoice: ConfigValue {
                 guardFactor.isFinite, (0...1_000).contains(guardFactor)
             else {
                 throw ConfigValueError(
-                    "magnus-cb:AGING[:GUARD] needs an aging factor and a tail guard in 0...1000 (0 = no guard), e.g. magnus-cb:0.5:1, got '\(text)'")
+                    "magnus-cb:AGING or magnus-cb:AGING:GUARD needs an aging factor and a tail guard in 0...1000 (0 = no guard), e.g. magnus-cb:0.5:1, got '\(text)'")
             }
             self = .magnusContinuous(aging: aging, tailGuard: guardFactor)
         case ("oracle-cb", 1): self = .oracleContinuous
