@@ -102,7 +102,7 @@ public struct ServingBenchmark: Sendable {
                 switch policy {
                 case .continuous(let continuous, let oracle):
                     var model: UncertaintyModel?
-                    if !oracle && continuous.reservation == .predictedUpper {
+                    if policy.needsCalibration {
                         model = UncertaintyModel(
                             calibration: calibrated!.calibration,
                             configuration: UncertaintyConfiguration(

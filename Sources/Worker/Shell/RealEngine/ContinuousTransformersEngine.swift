@@ -66,12 +66,6 @@ public final class ContinuousTransformersEngine: ContinuousEngine {
         }
     }
 
-    public func drop(_ admission: BatchID) {
-        let id = "b\(admission.rawValue)"
-        guard state.withLock({ $0.admissions.removeValue(forKey: id) != nil }) else { return }
-        _ = try? engine.continuousExchange(.continuousCancel(ids: [id]), what: "cb_cancel")
-    }
-
     public func step() throws(EngineError) -> ContinuousStep {
         let started = clock.now
         let polled: (reply: EngineReply, generation: Int)

@@ -21,11 +21,9 @@ enum EngineCommand: Encodable, Sendable {
     case continuousAdd([(id: String, request: EngineRequest)])
     /// Continuous mode: the events since the last poll, waiting up to `waitMilliseconds`.
     case continuousPoll(waitMilliseconds: Int)
-    /// Continuous mode: drops requests.
-    case continuousCancel(ids: [String])
 
     private enum Keys: String, CodingKey {
-        case v, type, texts, chat, requests, id, prompt, continuation, ids
+        case v, type, texts, chat, requests, id, prompt, continuation
         case batchID = "batch_id"
         case waitMilliseconds = "wait_ms"
         case maxNewTokens = "max_new_tokens"
@@ -46,9 +44,6 @@ enum EngineCommand: Encodable, Sendable {
         case .continuousPoll(let wait):
             try container.encode("cb_poll", forKey: .type)
             try container.encode(max(0, min(wait, 5000)), forKey: .waitMilliseconds)
-        case .continuousCancel(let ids):
-            try container.encode("cb_cancel", forKey: .type)
-            try container.encode(ids, forKey: .ids)
         case .continuousAdd(let rows):
             try container.encode("cb_add", forKey: .type)
             try Self.encode(rows, into: &container)

@@ -20,8 +20,6 @@ enum EngineReply: Sendable {
     case continuousAdded(ids: [String])
     /// Continuous mode: the answer to `cb_poll`.
     case continuousEvents(EngineContinuousEvents)
-    /// Continuous mode: the answer to `cb_cancel`.
-    case continuousCancelled
 
     private struct Header: Decodable {
         var v: Int?
@@ -60,7 +58,6 @@ enum EngineReply: Sendable {
             case "bye": return .bye
             case "cb_added": return .continuousAdded(ids: try decoder.decode(Added.self, from: data).ids)
             case "cb_events": return .continuousEvents(try decoder.decode(EngineContinuousEvents.self, from: data))
-            case "cb_cancelled": return .continuousCancelled
             case "error":
                 let failure = try decoder.decode(Failure.self, from: data)
                 return .error(code: failure.code, message: failure.message)

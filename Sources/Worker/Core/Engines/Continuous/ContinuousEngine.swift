@@ -46,6 +46,4 @@ public protocol ContinuousEngine: Sendable {
     mutating func admit(_ admission: BatchMessage) throws(EngineError)
     /// Runs one iteration (joins, one decoding step, leaves). Only called while not idle.
     mutating func step() throws(EngineError) -> ContinuousStep
-    /// Drops an admission (it was taken back); nothing is reported for it.
-    mutating func drop(_ admission: BatchID)
 }

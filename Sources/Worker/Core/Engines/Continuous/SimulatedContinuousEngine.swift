@@ -85,14 +85,6 @@ public struct SimulatedContinuousEngine: ContinuousEngine {
         nextOrder += 1
     }
 
-    public mutating func drop(_ admission: BatchID) {
-        waiting.removeAll { $0.admission == admission }
-        if let index = running.firstIndex(where: { $0.admission == admission }) {
-            usedBlocks -= blocks(for: running[index].context)
-            running.remove(at: index)
-        }
-    }
-
     /// - Complexity: O(running + joining rows).
     public mutating func step() throws(EngineError) -> ContinuousStep {
         var reports: [WorkerMessage] = []
