@@ -17,6 +17,7 @@ enum SubmitCommand {
         .value("timeout", "SECONDS", "How long to wait for the answer.", default: "120"),
         .value("connect-timeout", "SECONDS", "How long the coordinator may take to answer a first ping.", default: "5"),
         .flag("json", "Print the raw reply messages as JSON lines."),
+        .flag("stream", "Print the text as it is generated (continuous workers report it as they go; static workers answer whole)."),
     ] + CurveOptions.specs
 
     static func run(_ arguments: [String]) throws {
@@ -40,10 +41,12 @@ enum SubmitCommand {
                 id: id, application: application,
                 instruction: options.string("instruction") ?? Application.forTask(application).instruction, input: input,
                 maxNewTokens: try options.int("max-new-tokens", in: 1...1_000_000),
-                deadlineMilliseconds: try options.int("deadline-ms", in: 1...Int(Int32.max))))
+                deadlineMilliseconds: try options.int("deadline-ms", in: 1...Int(Int32.max)),
+                stream: options.flag("stream") ? true : nil))
         let clock = ContinuousClock()
         let start = clock.now
         var accepted = false
+        var streamed = StreamedText()
         while true {
             let elapsed = start.duration(to: clock.now).inSeconds
             guard elapsed < timeout, let reply = try client.receive(timeout: timeout - elapsed) else {
@@ -57,8 +60,18 @@ enum SubmitCommand {
             } else {
                 switch reply {
                 case .accepted(let accepted): Console.error("accepted \(accepted.id): predicted \(accepted.predictedTokens) tokens")
+                case .partial(let partial):
+                    if let piece = streamed.add(partial) { Console.outRaw(piece) }
                 case .result(let result):
-                    Console.out(result.text)
+                    if streamed.text.isEmpty {
+                        Console.out(result.text)
+                    } else if let rest = streamed.remainder(of: result.text) {
+                        Console.out(rest)
+                    } else {
+                        Console.out("")
+                        Console.error("the final text differs from the streamed pieces; the whole text:")
+                        Console.out(result.text)
+                    }
                     Console.error(
                         "result \(result.id): \(result.generatedTokens) tokens (predicted \(result.predictedTokens)) on \(result.worker), "
                             + "\(Format.fixed(result.responseMilliseconds, 0)) ms")

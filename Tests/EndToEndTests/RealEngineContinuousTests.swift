@@ -14,7 +14,7 @@ import Testing
     .enabled("needs the engine's Python environment: run deploy/setup-engine.sh") { RealEngineEnvironment.isAvailable })
 struct RealEngineContinuousTests {
     /// Short real prompts of several applications.
-    static func submits(prefix: String, maxNewTokens: Int) -> [SubmitMessage] {
+    static func submits(prefix: String, maxNewTokens: Int, stream: Bool = false) -> [SubmitMessage] {
         let prompts: [(String, String)] = [
             ("gec", "She go to school every days."), ("mt_en_zh", "The weather is nice today."),
             ("detox", "This idea is stupid and you are an idiot."), ("code_comment", "def add(a, b): return a + b"),
@@ -24,7 +24,7 @@ struct RealEngineContinuousTests {
             let application = Application.forTask(pair.0)
             return SubmitMessage(
                 id: RequestID("\(prefix)-\(index)"), application: application.name, instruction: application.instruction,
-                input: pair.1, maxNewTokens: maxNewTokens)
+                input: pair.1, maxNewTokens: maxNewTokens, stream: stream ? true : nil)
         }
     }
 
@@ -46,13 +46,21 @@ struct RealEngineContinuousTests {
             startTimeout: 300)
         defer { cluster.stop() }
         let client = try MagnusClient(endpoint: cluster.clientEndpoint)
-        let submits = Self.submits(prefix: continuous ? "cb" : "single", maxNewTokens: maxNewTokens)
+        let submits = Self.submits(prefix: continuous ? "cb" : "single", maxNewTokens: maxNewTokens, stream: continuous)
         let run = try client.run(submits, timeout: 240)
         let texts = Self.texts(of: run, cluster)
         if continuous {
             // Both workers took part, each request reported by itself.
             #expect(Set(run.results.map(\.worker.rawValue)).count == 2, "\(run.results.map(\.worker))\n\(cluster.logs())")
             #expect(run.results.allSatisfy { $0.firstTokenMilliseconds != nil })
+            // Streamed text (a piece at every 16 tokens) is the start of each final answer.
+            #expect(run.streamed.values.contains { !$0.text.isEmpty }, "no request streamed any text\n\(cluster.logs())")
+            for result in run.results {
+                guard let streamed = run.streamed[result.id] else { continue }
+                #expect(
+                    streamed.remainder(of: result.text) != nil,
+                    "\(result.id): streamed \(streamed.text) is not the start of \(result.text)")
+            }
         }
         cluster.stop()
         #expect(cluster.workers.values.allSatisfy { $0.terminationStatus == 0 }, "\(cluster.logs())")

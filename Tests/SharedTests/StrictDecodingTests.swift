@@ -64,7 +64,7 @@ struct StrictDecodingTests {
         }
         let submit = SubmitMessage(
             id: RequestID("x"), application: "a", instruction: "i", input: "t", inputTokens: 1, maxNewTokens: 2,
-            deadlineMilliseconds: 3, simulatedOutputTokens: 4)
+            deadlineMilliseconds: 3, simulatedOutputTokens: 4, stream: true)
         #expect(try encoded(.submit(submit)) == SubmitMessage.fieldNames)
         #expect(try encoded(.cancel(CancelMessage(id: RequestID("x")))) == CancelMessage.fieldNames)
         #expect(try encoded(.ping(PingMessage(nonce: "n"))) == PingMessage.fieldNames)

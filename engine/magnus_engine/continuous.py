@@ -101,6 +101,7 @@ class _Pending:
     event: dict[str, Any] | None = None
     tokens: list[int] = field(default_factory=list)
     wall_seconds: float = 0.0
+    progress: bool = False  # a progress event, its text decoded from ``tokens`` when polled
 
 
 class ContinuousBatcher:
@@ -384,7 +385,7 @@ class ContinuousBatcher:
                 self._queue(_Pending(tracked, tokens=list(tokens), wall_seconds=now - tracked.added_at))
             elif count >= tracked.next_progress:
                 tracked.next_progress = (count // PROGRESS_EVERY_TOKENS + 1) * PROGRESS_EVERY_TOKENS
-                self._queue(_Pending(tracked, progress_event(tracked.id, count)))
+                self._queue(_Pending(tracked, tokens=list(tokens), progress=True))
 
     def _count_preemptions(self, processor: Any) -> None:
         """Counts, per request, the library's preemptions: when the cache is full its offloading
@@ -433,5 +434,9 @@ class ContinuousBatcher:
             return item.event
         tracked = item.request
         row = self.generator.row_result(item.tokens, tracked.limit, tracked.continuation_ids, tracked.input_tokens)
+        if item.progress:
+            # The text so far, decoded like a finished row's (a character cut at the end held
+            # back), so that the coordinator can stream it to clients that asked.
+            return progress_event(tracked.id, len(item.tokens), row.text)
         return finished_event(tracked.id, row.text, row.generated_tokens, row.finish_reason == "eos",
                               tracked.input_tokens, item.wall_seconds, tracked.preemptions)

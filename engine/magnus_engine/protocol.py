@@ -266,9 +266,13 @@ def first_token_event(request_id: Any, after_s: float) -> dict[str, Any]:
     return {"event": "first_token", "id": request_id, "after_s": _seconds(after_s)}
 
 
-def progress_event(request_id: Any, generated_tokens: int) -> dict[str, Any]:
-    """A running request has generated ``generated_tokens`` tokens so far."""
-    return {"event": "progress", "id": request_id, "generated_tokens": int(generated_tokens)}
+def progress_event(request_id: Any, generated_tokens: int, text: str | None = None) -> dict[str, Any]:
+    """A running request has generated ``generated_tokens`` tokens so far, and ``text`` (when
+    given) is their decoded text, which the worker forwards for streaming clients."""
+    event: dict[str, Any] = {"event": "progress", "id": request_id, "generated_tokens": int(generated_tokens)}
+    if text is not None:
+        event["text"] = text
+    return event
 
 
 def finished_event(request_id: Any, text: str, generated_tokens: int, eos: bool,

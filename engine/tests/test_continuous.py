@@ -117,6 +117,10 @@ def test_requests_added_at_different_times_equal_single_runs(make_engine):
         progress = [e["generated_tokens"] for e in own if e["event"] == "progress"]
         assert all(b - a >= 16 for a, b in zip([0] + progress, progress))
         assert progress == [n for n in (16, 32) if n < own[-1]["generated_tokens"]]
+        # each progress carries the text so far: growing, and a prefix of the final text
+        texts = [e["text"] for e in own if e["event"] == "progress"]
+        assert all(finished[request_id]["text"].startswith(text) for text in texts), request_id
+        assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:]))
         assert [e["event"] for e in own].count("first_token") == 1
     assert last["running"] == last["waiting"] == 0
     idle = send(engine, {"type": "cb_poll", "wait_ms": 0})

@@ -187,6 +187,7 @@ def test_continuous_replies_and_events():
     ]
     assert events[0] == {"event": "first_token", "id": "a", "after_s": 0.123457}
     assert events[1] == {"event": "progress", "id": "a", "generated_tokens": 16}
+    assert progress_event("a", 16, "你") == {"event": "progress", "id": "a", "generated_tokens": 16, "text": "你"}
     assert events[2] == {"event": "finished", "id": "a", "text": "你好", "generated_tokens": 17, "finished": True,
                          "finish_reason": "eos", "input_tokens_seen": 40, "wall_seconds": 1.5, "preemptions": 1}
     assert events[3]["finished"] is False and events[3]["finish_reason"] == "length"

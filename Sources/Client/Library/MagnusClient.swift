@@ -169,6 +169,8 @@ public struct ClientRun: Sendable {
     public var unanswered: Set<RequestID> = []
     /// Wall-clock seconds the run took.
     public var seconds = 0.0
+    /// The text streamed so far (`partial` replies) of each request submitted with `stream`.
+    public var streamed: [RequestID: StreamedText] = [:]
 
     /// Results (as opposed to error answers).
     public var results: [ResultMessage] {
@@ -177,11 +179,15 @@ public struct ClientRun: Sendable {
 
     public init() {}
 
-    /// Files one reply: counts acceptances and protocol errors, keeps the first final answer
-    /// of each wanted request, counts repeats as duplicates and unknown ids as strays.
+    /// Files one reply: counts acceptances and protocol errors, joins streamed pieces, keeps
+    /// the first final answer of each wanted request, counts repeats as duplicates and unknown
+    /// ids as strays.
     public mutating func record(_ reply: CoordinatorReply, wanted: Set<RequestID>) {
         if case .accepted = reply { accepted += 1 }
         if case .error(let error) = reply, error.id == nil { protocolErrors.append(error) }
+        if case .partial(let partial) = reply, wanted.contains(partial.id) {
+            _ = streamed[partial.id, default: StreamedText()].add(partial)
+        }
         guard reply.isFinal, let id = reply.requestID else { return }
         guard wanted.contains(id) else {
             strays.append(id)

@@ -210,8 +210,8 @@ public struct PacedLoad {
                         if final.contains(cancelled.id) { outcome.duplicatesDropped += 1 } else { final.insert(cancelled.id) }
                         unanswered[cancelled.id] = nil
                     }
-                case .pong:
-                    break
+                case .pong, .partial:
+                    break  // the load asks for no streaming
                 }
             }
             if clock.now - lastProgress >= 0.5 {

@@ -119,7 +119,7 @@ public struct ServingBenchmark: Sendable {
                         estimator: KNNBatchTimeEstimator(samples: samples, prior: profile.analyticPrior), uncertainty: model)
                     let cluster = (0..<workers).map {
                         SimulatedWorker(
-                            id: WorkerID("gpu\($0)"), continuousEngine: SimulatedContinuousEngine(profile: profile),
+                            id: WorkerID("gpu\($0)"), continuousEngine: SimulatedContinuousEngine(profile: profile, progressText: false),
                             staticFallback: SimulatedGPUEngine(profile: profile, seed: seed &+ UInt64($0)))
                     }
                     var simulator = ClusterSimulator(

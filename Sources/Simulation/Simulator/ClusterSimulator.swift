@@ -345,7 +345,7 @@ struct SimulationRun {
         case .error(let error):
             answered += 1
             recorder.recordFinalError(error.code, accepted: error.id.map(accepted.contains) ?? false, now: now)
-        case .cancelled, .pong:
+        case .cancelled, .pong, .partial:
             break
         }
     }

@@ -13,6 +13,8 @@ replies and errors, retries of `overloaded`, a fast failure when nothing answers
     from magnus_client import AsyncMagnusClient
     async with AsyncMagnusClient("tcp://127.0.0.1:5555") as client:
         result = await client.call("gec", "Correct the grammatical errors:", "He go to school .")
+        async for piece in client.stream("chat", "", "Tell me a story."):  # text as it comes
+            print(piece.text, end="", flush=True)
 
 With a coordinator that authenticates clients (CurveZMQ, docs/operations.md), pass this
 client's secret key file (from `magnus keygen`, mode 0600) and the coordinator's public key:
@@ -26,8 +28,9 @@ from .errors import (Cancelled, CoordinatorUnavailable, DeadlineExceeded, Duplic
                      InternalError, InvalidEndpoint, InvalidRequest, MagnusError, MalformedMessage, OutOfMemory,
                      Overloaded, PayloadTooLarge, ShuttingDown, UnknownType, UnsupportedVersion)
 from .keys import read_public_key, read_secret_key
-from .messages import PROTOCOL_VERSION, Accepted, CancelledReply, ErrorReply, Pong, Reply, Result
+from .messages import PROTOCOL_VERSION, Accepted, CancelledReply, ErrorReply, Partial, Pong, Reply, Result
 from .retry import NO_RETRY, RetryPolicy
+from .streaming import StreamedText, StreamPiece
 from .sync_client import MagnusClient, new_request_id
 
 __version__ = "0.2.0"
@@ -35,7 +38,7 @@ __version__ = "0.2.0"
 __all__ = [
     "MagnusClient", "AsyncMagnusClient", "RetryPolicy", "NO_RETRY", "new_request_id", "validate_endpoint",
     "read_public_key", "read_secret_key", "PROTOCOL_VERSION",
-    "Reply", "Accepted", "Result", "ErrorReply", "CancelledReply", "Pong",
+    "Reply", "Accepted", "Result", "ErrorReply", "CancelledReply", "Pong", "Partial", "StreamPiece", "StreamedText",
     "MagnusError", "MalformedMessage", "UnsupportedVersion", "UnknownType", "PayloadTooLarge", "InvalidRequest",
     "InputTooLong", "DuplicateId", "Overloaded", "ShuttingDown", "DeadlineExceeded", "OutOfMemory", "EngineFault",
     "Cancelled", "InternalError", "CoordinatorUnavailable", "InvalidEndpoint",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import Callable, Dict, Hashable, Iterable, List, Optional, TypeVar
+from typing import AsyncIterator, Callable, Dict, Hashable, Iterable, List, Optional, TypeVar
 
 import zmq
 import zmq.asyncio
@@ -12,10 +12,11 @@ import zmq.asyncio
 from .endpoint import validate_endpoint
 from .errors import CoordinatorUnavailable
 from .keys import apply_curve, curve_keys
-from .messages import (ErrorReply, Pong, Reply, Result, cancel_message, parse_reply, ping_message,
+from .messages import (ErrorReply, Partial, Pong, Reply, Result, cancel_message, parse_reply, ping_message,
                        submit_message)
 from .replies import ReplyBook
 from .retry import RetryPolicy
+from .streaming import StreamedText, StreamPiece, last_piece
 from .sync_client import _as_result, new_request_id
 
 T = TypeVar("T")
@@ -184,12 +185,14 @@ class AsyncMagnusClient:
 
     async def submit(self, application: str, instruction: str, input: str, request_id: Optional[str] = None,
                      input_tokens: Optional[int] = None, max_new_tokens: Optional[int] = None,
-                     deadline_ms: Optional[int] = None, sim_output_tokens: Optional[int] = None) -> str:
-        """Queues a request; returns its id. Resubmitting the same id is idempotent."""
+                     deadline_ms: Optional[int] = None, sim_output_tokens: Optional[int] = None,
+                     stream: bool = False) -> str:
+        """Queues a request; returns its id. Resubmitting the same id is idempotent. With
+        `stream`, the coordinator sends its text as it is generated (read it with `stream()`)."""
         request_id = request_id or new_request_id()
         payload = submit_message(request_id, application, instruction, input, input_tokens=input_tokens,
                                  max_new_tokens=max_new_tokens, deadline_ms=deadline_ms,
-                                 sim_output_tokens=sim_output_tokens)
+                                 sim_output_tokens=sim_output_tokens, stream=stream)
         self._book.submitted(request_id)
         await self._send(payload)
         return request_id
@@ -267,12 +270,57 @@ class AsyncMagnusClient:
                     continue
             return _as_result(reply, request_id)
 
+    async def stream(self, application: str, instruction: str, input: str, timeout: float = 120.0,
+                     retry: Optional[RetryPolicy] = None, **options) -> AsyncIterator[StreamPiece]:
+        """Submits one request and yields its text as it is generated: a StreamPiece per new
+        piece, the last one with the Result (whose `text` is the whole answer). Continuous
+        workers report text as they go; on static workers the one piece is the whole answer.
+        Errors, retries (only before any text) and timeouts as in `call`; leaving the loop
+        early abandons the answer (call `cancel` to withdraw a queued request too)."""
+        policy = retry if retry is not None else self.retry
+        delays = policy.delays()
+        request_id = options.pop("request_id", None) or new_request_id()
+        deadline = time.monotonic() + timeout
+        while True:
+            await self.submit(application, instruction, input, request_id=request_id, stream=True, **options)
+            joiner = StreamedText()
+            shown = False
+            try:
+                await self._acknowledgement(request_id, deadline, timeout)
+                while True:
+                    left = max(deadline - time.monotonic(), 0)
+                    reply = await self._until(("final", request_id), lambda: self._book.take_streamed(request_id), left)
+                    if reply is None:
+                        raise TimeoutError(f"request {request_id} unanswered after {timeout} s")
+                    if isinstance(reply, Partial):
+                        piece = joiner.add(reply)
+                        if piece:
+                            shown = True
+                            yield StreamPiece(piece)
+                        continue
+                    break
+            except (TimeoutError, CoordinatorUnavailable, asyncio.CancelledError, GeneratorExit):
+                self._book.abandon(request_id)
+                raise
+            if isinstance(reply, ErrorReply) and policy.applies_to(reply.code) and not shown:
+                delay = next(delays, None)
+                if delay is not None and time.monotonic() + delay < deadline:
+                    await asyncio.sleep(delay)
+                    continue
+            yield last_piece(joiner, _as_result(reply, request_id))
+            return
+
+    async def _acknowledgement(self, request_id: str, deadline: float, timeout: float) -> None:
+        """Waits for the coordinator to acknowledge (or answer) `request_id`: TimeoutError when
+        the whole `timeout` runs out first, CoordinatorUnavailable after `ack_timeout`."""
+        if self.ack_timeout is None:
+            return
+        wait_s = min(self.ack_timeout, max(deadline - time.monotonic(), 0))
+        if not await self.acknowledged(request_id, wait_s):
+            if wait_s < self.ack_timeout:
+                raise TimeoutError(f"request {request_id} unanswered after {timeout} s")
+            raise CoordinatorUnavailable(self.endpoint, self.ack_timeout, f"request {request_id} was not acknowledged")
+
     async def _final_of_submitted(self, request_id: str, deadline: float, timeout: float) -> Reply:
-        if self.ack_timeout is not None:
-            wait_s = min(self.ack_timeout, max(deadline - time.monotonic(), 0))
-            if not await self.acknowledged(request_id, wait_s):
-                if wait_s < self.ack_timeout:
-                    raise TimeoutError(f"request {request_id} unanswered after {timeout} s")
-                raise CoordinatorUnavailable(self.endpoint, self.ack_timeout,
-                                             f"request {request_id} was not acknowledged")
+        await self._acknowledgement(request_id, deadline, timeout)
         return await self.final_reply(request_id, max(deadline - time.monotonic(), 0))

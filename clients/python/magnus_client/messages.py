@@ -121,8 +121,19 @@ class Pong(Reply):
     draining: bool = False
 
 
+@dataclass
+class Partial(Reply):
+    """New text of a running request whose submit asked to stream (`stream=True`): never final.
+    `offset` is the UTF-8 length of the text sent before this piece; `StreamedText` joins the
+    pieces and notices a missed one. The Result that ends the request carries the whole text."""
+    id: str = ""
+    text: str = ""
+    offset: int = 0
+    generated_tokens: int = 0
+
+
 _TYPES = {"accepted": Accepted, "result": Result, "error": ErrorReply, "cancelled": CancelledReply,
-          "pong": Pong}
+          "pong": Pong, "partial": Partial}
 
 
 def parse_reply(payload: bytes) -> Reply:
@@ -147,9 +158,12 @@ def _encode(message: Dict[str, Any]) -> bytes:
 
 def submit_message(request_id: str, application: str, instruction: str, input: str,
                    input_tokens: Optional[int] = None, max_new_tokens: Optional[int] = None,
-                   deadline_ms: Optional[int] = None, sim_output_tokens: Optional[int] = None) -> bytes:
+                   deadline_ms: Optional[int] = None, sim_output_tokens: Optional[int] = None,
+                   stream: bool = False) -> bytes:
     message: Dict[str, Any] = {"type": "submit", "id": request_id, "application": application,
                                "instruction": instruction, "input": input}
+    if stream:
+        message["stream"] = True
     for name, value in (("input_tokens", input_tokens), ("max_new_tokens", max_new_tokens),
                         ("deadline_ms", deadline_ms), ("sim_output_tokens", sim_output_tokens)):
         if value is not None:

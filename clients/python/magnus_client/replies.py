@@ -11,6 +11,9 @@ shared by the sync and the asyncio client.
 - Restarts: every reply carries the coordinator's incarnation id; when it changes the
   coordinator restarted (`restarts`, `incarnation`). A coordinator that sends none falls back
   on a pong's `uptime` going back.
+- Streamed text (`partial`) of an open id is kept apart, in order, until its stream takes it
+  (at most `max_partials` per id: beyond that the oldest is dropped and counted, and the
+  stream notices the gap from the offsets); partials of ids not open are dropped.
 - At most `max_kept` final answers wait to be taken; beyond that the oldest is dropped and
   counted (`kept_dropped`) so that a client that never collects cannot grow without bound.
 """
@@ -19,12 +22,16 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from typing import Deque, Dict, Iterable, Optional, Set
 
-from .messages import Accepted, ErrorReply, Pong, Reply
+from .messages import Accepted, ErrorReply, Partial, Pong, Reply
 
 
 class ReplyBook:
-    def __init__(self, max_kept: int = 100_000, max_other: int = 1_000, max_answered: int = 100_000):
+    def __init__(self, max_kept: int = 100_000, max_other: int = 1_000, max_answered: int = 100_000,
+                 max_partials: int = 4_096):
         self.max_kept = max_kept
+        self.max_partials = max_partials
+        self._partials: Dict[str, Deque[Partial]] = {}  # open id -> streamed pieces not taken
+        self.partials_dropped = 0
         self.max_other = max_other
         self.max_answered = max_answered
         self._seq = 0
@@ -59,6 +66,7 @@ class ReplyBook:
         self._open.discard(request_id)
         self._acked.discard(request_id)
         self.take_final(request_id)
+        self._partials.pop(request_id, None)
         self._abandoned[request_id] = None
         if len(self._abandoned) > self.max_answered:
             self._abandoned.popitem(last=False)
@@ -71,6 +79,16 @@ class ReplyBook:
         request_id = reply.request_id
         if isinstance(reply, Accepted) and request_id in self._open:
             self._acked.add(request_id)
+        if isinstance(reply, Partial):
+            if request_id not in self._open:
+                self.partials_dropped += 1
+                return False
+            pieces = self._partials.setdefault(request_id, deque())
+            pieces.append(reply)
+            if len(pieces) > self.max_partials:
+                pieces.popleft()
+                self.partials_dropped += 1
+            return True
         if reply.final and request_id is not None:
             if request_id in self._abandoned:
                 del self._abandoned[request_id]
@@ -146,10 +164,32 @@ class ReplyBook:
     # Taking ------------------------------------------------------------------------------
 
     def take_final(self, request_id: str) -> Optional[Reply]:
-        """Hands out the kept final answer of `request_id`, if there is one.
+        """Hands out the kept final answer of `request_id`, if there is one (streamed pieces
+        not taken by then are dropped: the answer has the whole text).
         - Complexity: O(1)."""
         seq = self._final_seq.pop(request_id, None)
-        return None if seq is None else self._inbox.pop(seq)
+        if seq is None:
+            return None
+        self._partials.pop(request_id, None)
+        return self._inbox.pop(seq)
+
+    def take_partial(self, request_id: str) -> Optional[Partial]:
+        """Hands out the oldest streamed piece of `request_id` not taken yet.
+        - Complexity: O(1)."""
+        pieces = self._partials.get(request_id)
+        if not pieces:
+            return None
+        piece = pieces.popleft()
+        if not pieces:
+            del self._partials[request_id]
+        return piece
+
+    def take_streamed(self, request_id: str) -> Optional[Reply]:
+        """A stream's next reply for `request_id`: its oldest piece, else its final answer
+        (pieces always come before the answer that ends them).
+        - Complexity: O(1)."""
+        piece = self.take_partial(request_id)
+        return piece if piece is not None else self.take_final(request_id)
 
     def take_pong(self, nonce: str) -> Optional[Pong]:
         """Hands out the pong answering `nonce`, if it came.

@@ -176,8 +176,8 @@ class GatewayMetrics:
             ["endpoint"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.time_to_first_token = Histogram(
             "magnus_gateway_time_to_first_token_seconds",
-            "Completion requests from arrival to their first generated text, by endpoint (non-streaming and "
-            "today's whole-answer streaming: the full latency).",
+            "Completion requests from arrival to their first generated text, by endpoint (streamed from "
+            "continuous workers: the first piece; non-streaming, or static workers: the whole answer).",
             ["endpoint"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.http_requests = Counter(
             "magnus_gateway_http_requests", "HTTP requests answered, by method, route and status.",

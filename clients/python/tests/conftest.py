@@ -81,12 +81,12 @@ class Cluster:
                          "--status-interval", "0.2", "--log-level", "error", "--exit-with-parent",
                          *(coordinator_args or [])])
 
-    def add_worker(self, time_scale: int = 200) -> None:
+    def add_worker(self, time_scale: int = 200, extra: Optional[List[str]] = None) -> None:
         gpu = self.workers
         self.workers += 1
         self.processes.start([executable("magnus-worker"), "--coordinator", self.worker_ep, "--gpu", gpu,
                               "--id", f"py-gpu{gpu}-{os.getpid()}", "--time-scale", time_scale,
-                              "--log-level", "error", "--exit-with-parent"])
+                              "--log-level", "error", "--exit-with-parent", *(extra or [])])
 
     def start_gateway(self, log_path: Path, extra: Optional[List[str]] = None,
                       env: Optional[Dict[str, str]] = None) -> str:

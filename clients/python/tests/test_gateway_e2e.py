@@ -79,6 +79,47 @@ def test_openai_streaming(served):
     assert "".join(piece.choices[0].text for piece in pieces) and pieces[-1].choices[0].finish_reason
 
 
+@pytest.fixture(scope="module")
+def served_continuous(tmp_path_factory):
+    """A magnus-cb coordinator, one continuous simulated worker and a gateway."""
+    processes = Processes()
+    try:
+        cluster = Cluster(processes, ["--policy", "magnus-cb"])
+        cluster.add_worker(time_scale=20, extra=["--continuous"])
+        log = tmp_path_factory.mktemp("gateway-cb") / "gateway.log"
+        cluster.start_gateway(log, ["--api-key", API_KEY, "--model", "magnus"])
+        yield cluster
+    finally:
+        processes.stop()
+
+
+def test_openai_streaming_from_a_continuous_worker_comes_in_pieces(served_continuous):
+    """The text arrives as the worker generates it (a piece per progress report, every 32
+    tokens), and the pieces join to exactly the stored answer of the same request."""
+    client = openai_client(served_continuous)
+    # The simulated engine answers with 0.5-1.5x the prompt's length: ~200 words give 100+ tokens.
+    prompt = " ".join(["the quick brown fox jumps over the lazy dog"] * 22)
+    started = time.monotonic()
+    arrivals, texts = [], []
+    stream = client.completions.create(model="magnus", prompt=prompt, max_tokens=200, stream=True,
+                                       extra_headers={"Idempotency-Key": "stream-cb-1"})
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].text:
+            texts.append(chunk.choices[0].text)
+            arrivals.append(time.monotonic() - started)
+    assert len(texts) >= 3, texts
+    stored = client.completions.create(model="magnus", prompt=prompt, max_tokens=200,
+                                       extra_headers={"Idempotency-Key": "stream-cb-1"})
+    assert "".join(texts) == stored.choices[0].text
+    # Chat too, with usage at the end.
+    chunks = list(client.chat.completions.create(
+        model="magnus", messages=[{"role": "user", "content": prompt}], max_tokens=200, stream=True,
+        stream_options={"include_usage": True}))
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(pieces) >= 3
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens >= 64
+
+
 def test_a_wrong_api_key_gets_401(served):
     with pytest.raises(openai.AuthenticationError):
         openai_client(served, key="wrong-key").completions.create(model="magnus", prompt="x")

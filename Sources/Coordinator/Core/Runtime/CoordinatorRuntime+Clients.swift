@@ -59,6 +59,9 @@ extension CoordinatorRuntime {
         if var existing = pending[id] {
             guard existing.fingerprint == fingerprint else { return [duplicate(id, envelope)] }
             existing.envelope = envelope
+            // The (possibly new) connection has seen none of the text: streaming starts over
+            // from its beginning at the next progress report.
+            existing.streamedText = submit.stream == true ? "" : nil
             pending[id] = existing
             return [.client(envelope: envelope, reply: .accepted(acceptance(of: id, existing)))]
         }
@@ -79,7 +82,8 @@ extension CoordinatorRuntime {
             case .accepted(_, let prediction):
                 let record = PendingRequest(
                     envelope: envelope, fingerprint: fingerprint, inputTokens: request.inputTokens,
-                    predictedTokens: prediction.expected, arrival: now, deadline: request.deadline)
+                    predictedTokens: prediction.expected, arrival: now, deadline: request.deadline,
+                    streamedText: submit.stream == true ? "" : nil)
                 pending[id] = record
                 if let deadline = request.deadline { deadlines[id] = deadline }
                 journal(.accepted(request, client: envelope, fingerprint: fingerprint, prediction: prediction, at: now), into: &out)

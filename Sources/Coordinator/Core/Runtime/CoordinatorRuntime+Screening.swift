@@ -50,6 +50,13 @@ extension CoordinatorRuntime {
                 guard let batch = ownBatch(row.batchID, routingID) else { return true }
                 return row.generatedTokens < 0 || row.generatedTokens > batch.generationLimit
             }
+            // Text far longer than its tokens could decode to is not streamed (the count stays).
+            for index in progress.rows.indices {
+                let row = progress.rows[index]
+                if let text = row.text, text.utf8.count > Self.maxProgressTextBytesPerToken * max(1, row.generatedTokens) {
+                    progress.rows[index].text = nil
+                }
+            }
             return (.progress(progress), [])
         case .preempted(let preempted):
             guard let batch = ownBatch(preempted.batchID, routingID),
@@ -84,6 +91,9 @@ extension CoordinatorRuntime {
     static let maxBytes = 9_007_199_254_740_992.0
     /// Longest run a worker may report, seconds (about 11.6 days).
     static let maxReportSeconds = 1_000_000.0
+    /// Most UTF-8 bytes of `progress` text per generated token (a token decodes to a few bytes;
+    /// the longest tokens of real vocabularies are a few dozen).
+    static let maxProgressTextBytesPerToken = 64
     /// Largest batch a worker may announce.
     static let maxAnnouncedBatchSize = 1_000_000.0
     /// Largest prompt length a worker may say it saw (the submit limit on input_tokens).

@@ -75,6 +75,7 @@ extension CoordinatorRuntime {
             // frees no room, so no dispatch round follows (the next ending brings one).
             for row in progress.rows where record.admissions.contains(row.batchID) {
                 scheduler.progress(row.batchID, generatedTokens: row.generatedTokens, now: now)
+                if let text = row.text { streamText(text, of: row.batchID, generatedTokens: row.generatedTokens, into: &out) }
             }
             return out
         case .preempted(let preempted):
@@ -92,6 +93,28 @@ extension CoordinatorRuntime {
         refuseQueued(now: now, into: &out)
         dispatch(now: now, into: &out)
         return out
+    }
+
+    /// Sends a streaming client the text its request gained since the last piece: `text` is
+    /// what the admission generated so far, after the text of earlier admissions (a preempted
+    /// or capped request continues). Text that does not extend what was sent (an engine that
+    /// re-decoded differently) is not sent; the result carries the whole text anyway.
+    /// - Complexity: O(text).
+    private mutating func streamText(_ text: String, of batchID: BatchID, generatedTokens: Int, into out: inout [CoordinatorOutput]) {
+        guard let member = scheduler.running[batchID]?.members.first, var request = pending[member.request.id],
+            let sent = request.streamedText, let envelope = request.envelope
+        else { return }
+        let whole = (member.progress?.text ?? "") + text
+        let sentBytes = sent.utf8.count
+        guard whole.utf8.count > sentBytes, whole.utf8.starts(with: sent.utf8) else { return }
+        let piece = String(decoding: whole.utf8.dropFirst(sentBytes), as: UTF8.self)
+        request.streamedText = whole
+        pending[member.request.id] = request
+        let tokens = (member.progress?.tokens ?? 0) + generatedTokens
+        out.append(
+            .client(
+                envelope: envelope,
+                reply: .partial(PartialMessage(id: member.request.id, text: piece, offset: sentBytes, generatedTokens: tokens))))
     }
 
     /// A send to the worker failed because it is gone (the socket reported it unroutable):

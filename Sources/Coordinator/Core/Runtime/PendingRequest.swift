@@ -12,4 +12,7 @@ struct PendingRequest: Sendable {
     var predictedTokens: Int
     var arrival: Double
     var deadline: Double?
+    /// For a client that asked to stream (`stream: true`): the text already sent to it in
+    /// `partial` replies; nil when it did not ask.
+    var streamedText: String? = nil
 }

@@ -89,7 +89,8 @@ public final class ContinuousTransformersEngine: ContinuousEngine {
                 case "first_token":
                     state.firstTokens[event.id] = event.afterSeconds
                 case "progress":
-                    progress.append(ProgressMessage.Row(batchID: batch, generatedTokens: max(0, event.generatedTokens ?? 0)))
+                    progress.append(
+                        ProgressMessage.Row(batchID: batch, generatedTokens: max(0, event.generatedTokens ?? 0), text: event.text))
                 case "finished":
                     state.admissions[event.id] = nil
                     let output = EngineOutput(

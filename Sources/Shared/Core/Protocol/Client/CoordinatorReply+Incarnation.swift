@@ -7,6 +7,7 @@ extension CoordinatorReply {
         case .error(let message): message.incarnation
         case .cancelled(let message): message.incarnation
         case .pong(let message): message.incarnation
+        case .partial(let message): message.incarnation
         }
     }
 
@@ -29,6 +30,9 @@ extension CoordinatorReply {
         case .pong(var message):
             message.incarnation = incarnation
             return .pong(message)
+        case .partial(var message):
+            message.incarnation = incarnation
+            return .partial(message)
         }
     }
 }

@@ -5,6 +5,8 @@ public enum CoordinatorReply: Sendable, Hashable {
     case error(ErrorMessage)
     case cancelled(CancelledMessage)
     case pong(PongMessage)
+    /// New text of a running request the client asked to stream; never final.
+    case partial(PartialMessage)
 
     /// The message as one JSON frame.
     public var payload: [UInt8] {
@@ -14,6 +16,7 @@ public enum CoordinatorReply: Sendable, Hashable {
         case .error(let message): WireCodec.encode(message)
         case .cancelled(let message): WireCodec.encode(message)
         case .pong(let message): WireCodec.encode(message)
+        case .partial(let message): WireCodec.encode(message)
         }
     }
 
@@ -25,6 +28,7 @@ public enum CoordinatorReply: Sendable, Hashable {
         case .error: ErrorMessage.type
         case .cancelled: CancelledMessage.type
         case .pong: PongMessage.type
+        case .partial: PartialMessage.type
         }
     }
 
@@ -36,6 +40,7 @@ public enum CoordinatorReply: Sendable, Hashable {
         case .error(let message): message.id
         case .cancelled(let message): message.id
         case .pong: nil
+        case .partial(let message): message.id
         }
     }
 
@@ -47,7 +52,7 @@ public enum CoordinatorReply: Sendable, Hashable {
         case .result: true
         case .error(let message): message.id != nil && message.code != .duplicateID
         case .cancelled(let message): message.cancelled
-        case .accepted, .pong: false
+        case .accepted, .pong, .partial: false
         }
     }
 
@@ -59,6 +64,7 @@ public enum CoordinatorReply: Sendable, Hashable {
         case ErrorMessage.type: .error(try WireCodec.body(ErrorMessage.self, from: payload))
         case CancelledMessage.type: .cancelled(try WireCodec.body(CancelledMessage.self, from: payload))
         case PongMessage.type: .pong(try WireCodec.body(PongMessage.self, from: payload))
+        case PartialMessage.type: .partial(try WireCodec.body(PartialMessage.self, from: payload))
         case let other: throw MagnusError(.unknownType, "'\(other)' is not a coordinator reply")
         }
     }

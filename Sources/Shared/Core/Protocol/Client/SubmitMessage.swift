@@ -22,11 +22,16 @@ public struct SubmitMessage: WireMessage {
     /// Simulation hint: the generation length a simulated engine should produce (e.g. the
     /// reference output's token count). Real engines ignore it, and it never feeds the predictor.
     public var simulatedOutputTokens: Int?
+    /// Whether the client wants `partial` replies with the text as it is generated (continuous
+    /// workers report it as they go; on static workers the text comes whole with the result).
+    /// Not part of the request's content: a resubmission may ask differently.
+    public var stream: Bool?
 
     public init(
         id: RequestID, application: String, instruction: String, input: String, inputTokens: Int? = nil,
-        maxNewTokens: Int? = nil, deadlineMilliseconds: Int? = nil, simulatedOutputTokens: Int? = nil
+        maxNewTokens: Int? = nil, deadlineMilliseconds: Int? = nil, simulatedOutputTokens: Int? = nil, stream: Bool? = nil
     ) {
+        self.stream = stream
         self.id = id
         self.application = application
         self.instruction = instruction
@@ -38,7 +43,7 @@ public struct SubmitMessage: WireMessage {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, application, instruction, input
+        case id, application, instruction, input, stream
         case inputTokens = "input_tokens"
         case maxNewTokens = "max_new_tokens"
         case deadlineMilliseconds = "deadline_ms"

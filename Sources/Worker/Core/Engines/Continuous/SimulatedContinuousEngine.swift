@@ -31,6 +31,9 @@ public struct SimulatedContinuousEngine: ContinuousEngine {
     public let profile: EngineProfile
     /// Tokens between two `progress` reports of one row.
     public let progressInterval: Int
+    /// Whether `progress` rows carry the text so far (for clients that stream it; the
+    /// simulator's clients do not, and skip its cost).
+    public let progressText: Bool
     public let capacity: ContinuousCapacity
     private var running: [Row] = []
     private var waiting: [Row] = []
@@ -41,8 +44,9 @@ public struct SimulatedContinuousEngine: ContinuousEngine {
     /// Rows preempted so far, and the context tokens whose cache they lost.
     public private(set) var preemptions = 0
 
-    public init(profile: EngineProfile = .v100ChatGLM6B, progressInterval: Int = 32) {
+    public init(profile: EngineProfile = .v100ChatGLM6B, progressInterval: Int = 32, progressText: Bool = true) {
         self.profile = profile
+        self.progressText = progressText
         self.progressInterval = max(1, progressInterval)
         capacity = profile.continuousCapacity
     }
@@ -152,7 +156,10 @@ public struct SimulatedContinuousEngine: ContinuousEngine {
             }
             if row.generated - row.lastProgress >= progressInterval {
                 row.lastProgress = row.generated
-                progress.append(ProgressMessage.Row(batchID: row.admission, generatedTokens: row.generated))
+                progress.append(
+                    ProgressMessage.Row(
+                        batchID: row.admission, generatedTokens: row.generated,
+                        text: progressText ? text(of: row, tokens: row.generated) : nil))
             }
             staying.append(row)
         }
