@@ -8,8 +8,8 @@ import Worker
 /// sweep of request rates, with a table, CSV and SVG plot.
 enum BenchCommand {
     static let specs: [OptionSpec] = ClientWorkload.specs + [
-        .value("rates", "LIST", "Request rates to sweep (req/s).", default: "4,8,12,16,24,32"),
-        .value("requests", "N", "Requests per rate.", default: "10000"),
+        .value("rates", "LIST", "Request rates to sweep (req/s); with --trace, `trace` replays it at its own recorded pace.", default: "4,8,12,16,24,32"),
+        .value("requests", "N", "Requests per rate (a trace has at most its rows after the training cut; the report says when it caps).", default: "10000"),
         .value("policies", "LIST", "Comma-separated policies, each one of: \(PolicyChoice.syntax.replacingOccurrences(of: "|", with: ", ")), vs:safe (the largest VS batch that cannot run out of memory).", default: "vs:safe,vs:8,ccb,glp:8,abp,magnus,oracle"),
         .value("workers", "N", "Simulated GPUs.", default: "8"),
         .value("profile", "NAME", "Engine profile: " + EngineProfile.builtinNames.joined(separator: ", ") + ".", default: "v100-chatglm6b"),
@@ -76,13 +76,28 @@ enum BenchCommand {
         let workload = try ClientWorkload.load(options, seed: seed, perTask: 10_000)
         let safe = ServingBenchmark.safeBatchSize(profile: profile, workload: workload, maxNewTokens: maxNewTokens)
         let policies = named.map { $0 ?? .scheduler(.vanilla(batchSize: safe), oracle: false) }
+        let asked = try options.int("requests", in: 1...10_000_000)!
+        let requestCount = min(asked, workload.requestLimit ?? asked)
+        var capping = ""
+        if requestCount < asked {
+            capping = " (\(asked) asked; the trace has \(requestCount) rows after the training cut)"
+            Console.error("magnus bench: --requests \(asked) capped at \(requestCount): the trace's rows after the training cut")
+        }
+        var ownPace: Double?
         let rates = try options.list("rates")!.map { text throws(UsageError) -> Double in
-            guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)'") }
+            if text.lowercased() == "trace" {
+                guard let own = workload.ownRate(count: requestCount) else {
+                    throw UsageError("magnus bench: --rates trace needs a --trace workload (its own pace)")
+                }
+                ownPace = own
+                return own
+            }
+            guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)' (a number > 0, or trace)") }
             return rate
         }
         var benchmark = ServingBenchmark(
             workload: workload, profile: profile, workers: try options.int("workers", in: 1...1024)!, policies: policies,
-            rates: rates, requestsPerRate: try options.int("requests", in: 1...10_000_000)!, maxNewTokens: maxNewTokens,
+            rates: rates, requestsPerRate: requestCount, maxNewTokens: maxNewTokens,
             wmaThreshold: try options.double("phi", in: 0...1e15)!,
             memoryCheckUsesUpperBound: options.flag("upper-bound-memory"), seed: seed,
             jitterSigma: try options.double("jitter", in: 0...2)!,
@@ -104,7 +119,8 @@ enum BenchCommand {
         guard writesReport else { return results }
 
         let table = ServingReport.table(results)
-        var report = "Workload: \(workload.description); \(benchmark.requestsPerRate) requests per rate; "
+        var report = "Workload: \(workload.description); \(benchmark.requestsPerRate) requests per rate\(capping); "
+        if let ownPace { report += "rate \(ServingReport.rate(ownPace)) req/s is the trace's own pace; " }
         report += "\(benchmark.workers) × \(profile.name); Φ = \(Format.fixed(benchmark.wmaThreshold, 0)); seed \(seed); "
         report += "VS safe batch size \(safe).\n\n" + table.markdown + "\n"
         let names = policies.map(\.description)

@@ -72,6 +72,18 @@ public struct ServingWorkload: Sendable {
         }
     }
 
+    /// The most requests one replay can have: a trace's rows after the training cut (nil: any
+    /// number, the pool is cycled).
+    public var requestLimit: Int? { traceArrivals?.count }
+
+    /// A trace's own mean arrival rate (req/s) over its first `count` rows: the rate at which
+    /// `requests(count:rate:…)` replays it at its recorded pace (nil for Poisson workloads).
+    public func ownRate(count: Int) -> Double? {
+        guard let traceArrivals, !traceArrivals.isEmpty else { return nil }
+        let n = min(max(1, count), traceArrivals.count)
+        return Double(n) / max(traceArrivals[n - 1], 1e-9)
+    }
+
     /// `count` requests: Poisson arrivals at `rate` over a shuffled pool, or, for a trace,
     /// its own arrivals with time scaled so that the mean rate is `rate` (nil = own pace).
     /// - Complexity: O(count).
