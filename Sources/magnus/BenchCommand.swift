@@ -89,8 +89,10 @@ enum BenchCommand {
                 guard let own = workload.ownRate(count: requestCount) else {
                     throw UsageError("magnus bench: --rates trace needs a --trace workload (its own pace)")
                 }
-                ownPace = own
-                return own
+                // Three decimals, so the tables read as given (the pace moves by at most 0.0005 req/s).
+                let rounded = max(0.001, (own * 1000).rounded() / 1000)
+                ownPace = rounded
+                return rounded
             }
             guard let rate = Double(text), rate > 0 else { throw UsageError("magnus bench: bad rate '\(text)' (a number > 0, or trace)") }
             return rate
